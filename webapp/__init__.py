@@ -1,0 +1,125 @@
+"""Hyperdesk: an admin-driven Flask app. ``create_app()`` builds one application."""
+
+import os
+
+from dotenv import load_dotenv
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from . import extensions
+
+__version__ = "0.1.0"
+
+
+def create_app(overrides=None):
+    """Build the app from the environment (and ``.env`` in development), then ``overrides``."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    configure(app, overrides)
+    register_extensions(app)
+    register_request_hooks(app)
+    register_templating(app)
+    register_blueprints(app)
+    register_admin(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app, overrides):
+    """Read the configuration, apply overrides, and refuse to start when it is unsafe."""
+    if os.environ.get("APP_ENV", "").strip().lower() not in ("production", "testing"):
+        # A .env file is a development convenience; production and tests read only the real environment.
+        load_dotenv(os.path.join(app.root_path, os.pardir, ".env"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(settings.Config(app.instance_path).as_dict())
+    app.config.update(overrides or {})
+    url = settings.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in (overrides or {}):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings.engine_options(url)
+    app.config["VERSION"] = __version__
+    settings.validate(app.config)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_extensions(app):
+    """Bind the shared extension objects to this app."""
+    from .auth import session  # noqa: F401  (registers the user loader)
+    from .auth.google import init_oauth
+    from .database import enable_sqlite_foreign_keys
+    from .logs import configure_logging
+
+    configure_logging(app)
+    extensions.db.init_app(app)
+    with app.app_context():
+        enable_sqlite_foreign_keys(extensions.db.engine)
+    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, os.pardir, "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.login_manager.init_app(app)
+    init_oauth(app)
+
+
+def register_request_hooks(app):
+    """Request id and log line, the access gate, security headers, htmx response headers."""
+    from .htmx import finish_response
+    from .logs import finish_request, start_request
+    from .permissions import enforce_audience
+    from .security import add_security_headers, assign_csp_nonce
+
+    app.before_request(start_request)
+    app.before_request(assign_csp_nonce)
+    app.before_request(enforce_audience)
+    app.after_request(finish_response)
+    app.after_request(add_security_headers)
+    app.after_request(finish_request)
+
+
+def register_templating(app):
+    """Template globals: theme, navigation, CSP nonce."""
+    from .templating import register_templating as register
+
+    register(app)
+
+
+def register_blueprints(app):
+    """Attach each feature's views under its URL prefix."""
+    from .access.views import bp as access_bp
+    from .auth.views import bp as auth_bp
+    from .health.views import bp as health_bp
+    from .main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp, url_prefix="/health")
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(access_bp, url_prefix="/access")
+
+
+def register_admin(app):
+    """Mount the back office at /admin."""
+    from .admin import init_admin
+
+    init_admin(app)
+
+
+def register_errorhandlers(app):
+    """Friendly error pages and partials."""
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app):
+    """Add the ``flask`` commands."""
+    from .cli import register_commands as register
+
+    register(app)

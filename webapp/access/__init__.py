@@ -1,0 +1,1 @@
+"""Asking for access, the status page, and the administrators' approval queue."""

@@ -1,0 +1,1 @@
+"""Signing in and out: Google OpenID Connect, the development sign-in, and the session."""

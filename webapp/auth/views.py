@@ -1,0 +1,101 @@
+"""Sign-in page, Google OpenID Connect round trip, development sign-in and sign-out."""
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import limiter
+from ..permissions import public
+from ..services.accounts import Identity, SignInPolicy, SignInRefused, sign_in
+from . import google
+from .session import end_session, pop_next, remember_next, safe_next, start_session
+
+bp = Blueprint("auth", __name__)
+
+
+def sign_in_limit():
+    return current_app.config["RATELIMIT_SIGN_IN"]
+
+
+@bp.get("/login")
+@public
+def login():
+    """Offer the ways to sign in (Google, and the development sign-in when it is on)."""
+    next_path = safe_next(request.args.get("next"), "")
+    if current_user.is_authenticated:
+        return redirect(safe_next(next_path, url_for("main.home")))
+    return render_template(
+        "auth/login.html",
+        next_path=next_path,
+        google_enabled=google.is_configured(current_app),
+        dev_login_enabled=current_app.config["DEV_LOGIN"],
+    )
+
+
+@bp.get("/google")
+@public
+@limiter.limit(sign_in_limit)
+def google_start():
+    """Send the browser to Google with a fresh state and nonce."""
+    if not google.is_configured(current_app):
+        abort(404)
+    remember_next(request.args.get("next"))
+    try:
+        return google.authorize_redirect(url_for("auth.google_callback", _external=True))
+    except google.SignInFailed as failure:
+        return _failed(failure.reason, failure.message, 502)
+
+
+@bp.get("/google/callback")
+@public
+@limiter.limit(sign_in_limit)
+def google_callback():
+    """Finish the Google round trip: verify the identity, then sign the person in."""
+    if request.args.get("error"):
+        error = request.args.get("error")
+        message = "Sign-in was cancelled." if error == "access_denied" else "Google could not sign you in."
+        return _failed(f"provider returned error={error!r}", message)
+    try:
+        identity = google.finish_sign_in()
+    except google.SignInFailed as failure:
+        return _failed(failure.reason, failure.message)
+    return _complete_sign_in(identity)
+
+
+@bp.post("/dev-login")
+@public
+@limiter.limit(sign_in_limit)
+def dev_login():
+    """Sign in as any e-mail address without Google; only in development."""
+    if not current_app.config["DEV_LOGIN"]:
+        abort(404)
+    email = request.form.get("email", "").strip().lower()
+    if "@" not in email or len(email) > 320 or " " in email:
+        return _failed(f"dev sign-in with invalid e-mail {email!r}", "Enter a valid e-mail address.")
+    remember_next(request.form.get("next"))
+    name = request.form.get("name", "").strip()[:200] or email.partition("@")[0].title()
+    return _complete_sign_in(Identity(email=email, sub=None, name=name))
+
+
+@bp.post("/logout")
+@public
+def logout():
+    """Sign out and go back to the home page."""
+    end_session()
+    return redirect(url_for("main.home"))
+
+
+def _complete_sign_in(identity):
+    try:
+        user = sign_in(identity, SignInPolicy.from_config(current_app.config))
+    except SignInRefused as refused:
+        return _failed(f"account refused for {identity.email}: {refused.message}", refused.message, 403)
+    default = url_for("main.home") if user.is_approved else url_for("access.status")
+    next_path = pop_next(default) if user.is_approved else default
+    start_session(user)
+    current_app.logger.info("Signed in %s (%s)", user.email, user.status)
+    return redirect(next_path)
+
+
+def _failed(reason, message, status=400):
+    current_app.logger.warning("Sign-in failed: %s", reason)
+    return render_template("auth/failed.html", message=message), status

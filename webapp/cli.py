@@ -1,0 +1,59 @@
+"""``flask`` commands: seed-demo, create-admin, check-deploy (database commands come from Flask-Migrate)."""
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from .deploy_checks import Severity, deploy_problems
+from .extensions import db
+from .models import AccountStatus, Role, User
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="", help="Display name for a new account.")
+def create_admin(email, name):
+    """Create EMAIL as an approved administrator, or promote the existing account."""
+    from .services import audit
+
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("not an e-mail address", param_hint="EMAIL")
+    user = db.session.scalar(select(User).where(User.email == email))
+    created = user is None
+    if created:
+        user = User(email=email, name=name)
+        db.session.add(user)
+    user.role = Role.admin
+    user.status = AccountStatus.approved
+    audit.record("user.made_admin", target=user, details={"via": "cli", "created": created})
+    db.session.commit()
+    click.echo(f"{email} is an approved administrator{' (new account)' if created else ''}.")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Add demo users, projects, specifications and items (safe to run again)."""
+    from .demo import seed
+
+    summary = seed()
+    click.echo(summary)
+
+
+@click.command("check-deploy")
+def check_deploy():
+    """List every configuration problem for production; exit 1 when any is an error."""
+    problems = deploy_problems(current_app.config)
+    for problem in problems:
+        click.echo(f"{problem.severity.value.upper():7} {problem.message}")
+    errors = [p for p in problems if p.severity == Severity.error]
+    if errors:
+        click.echo(f"{len(errors)} error(s): this configuration must not run in production.", err=True)
+        raise SystemExit(1)
+    click.echo("No errors: the configuration is fit for production." + (" (See the warnings above.)" if problems else ""))
+
+
+def register_commands(app):
+    """Make the commands available as ``flask --app webapp <command>``."""
+    for command in (create_admin, seed_demo, check_deploy):
+        app.cli.add_command(command)

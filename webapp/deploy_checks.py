@@ -1,0 +1,84 @@
+"""What a production deployment needs, checked like Django's ``check --deploy``."""
+
+import enum
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+
+from .config import production_problems
+
+
+class Severity(enum.Enum):
+    error = "error"
+    warning = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Severity
+    message: str
+
+
+def _error(message):
+    return Problem(Severity.error, message)
+
+
+def _warning(message):
+    return Problem(Severity.warning, message)
+
+
+def deploy_problems(config):
+    """Every problem with ``config`` for a production deployment, errors first."""
+    problems = [_error(message) for message in production_problems(config)]
+    if config.get("APP_ENV") != "production":
+        problems.append(_error(f"APP_ENV is {config.get('APP_ENV')!r}; production needs APP_ENV=production."))
+    problems += _database_problems(config)
+    problems += _sign_in_problems(config)
+    problems += _storage_problems(config)
+    problems += _service_problems(config)
+    return sorted(problems, key=lambda problem: problem.severity != Severity.error)
+
+
+def _database_problems(config):
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        return [_error("DATABASE_URL is not set: SQLite on Render's ephemeral disk loses every change at each deploy.")]
+    if url.get_backend_name() != "postgresql":
+        return [_warning(f"DATABASE_URL uses {url.get_backend_name()}; Hyperdesk is tested on PostgreSQL and SQLite only.")]
+    return []
+
+
+def _sign_in_problems(config):
+    problems = []
+    if not (config.get("GOOGLE_CLIENT_ID") and config.get("GOOGLE_CLIENT_SECRET")):
+        problems.append(_error("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are required: nobody could sign in."))
+    if not config.get("ADMIN_EMAILS"):
+        problems.append(_warning("ADMIN_EMAILS is empty: nobody becomes an administrator at sign-in (use `flask create-admin EMAIL`)."))
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append(_error("SESSION_COOKIE_SECURE is off: session cookies would travel over plain HTTP."))
+    if not config.get("PROXY_FIX_HOPS"):
+        problems.append(_warning("PROXY_FIX_HOPS is 0: behind Render's proxy, OAuth callback URLs would be built as http://."))
+    public_url = config.get("PUBLIC_URL")
+    if public_url and urlsplit(public_url).scheme != "https":
+        problems.append(_error(f"PUBLIC_URL must be an https:// address, not {public_url!r}."))
+    return problems
+
+
+def _storage_problems(config):
+    url = config.get("CLOUDINARY_URL")
+    if not url:
+        return [_error("CLOUDINARY_URL is not set: uploads would go to Render's ephemeral disk and vanish at the next deploy.")]
+    parts = urlsplit(url)
+    if parts.scheme != "cloudinary" or not (parts.username and parts.password and parts.hostname):
+        return [_error("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME.")]
+    return []
+
+
+def _service_problems(config):
+    problems = []
+    if not config.get("MAIL_SERVER"):
+        problems.append(_warning("MAIL_SERVER is not set: notification e-mails are only written to the log."))
+    if not config.get("REDIS_URL"):
+        problems.append(_warning("REDIS_URL is not set: rate limits are counted per worker process, not shared."))
+    return problems

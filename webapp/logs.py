@@ -1,0 +1,97 @@
+"""Structured logs: a request id on every line, one line per request, JSON in production."""
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# An incoming id is echoed into logs and headers, so only accept a plain token.
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_HANDLER_MARK = "_hyperdesk_handler"
+
+request_logger = logging.getLogger("webapp.request")
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the id of the request being served, or '-' outside one."""
+
+    def filter(self, record):
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+class JSONFormatter(logging.Formatter):
+    """One JSON object per line, with any ``extra`` fields the caller passed."""
+
+    RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+    converter = time.gmtime
+
+    def format(self, record):
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in self.RESERVED})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
+
+def configure_logging(app):
+    """Send every log line to stderr in the configured format, once per process."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        setattr(handler, _HANDLER_MARK, True)
+        handler.addFilter(RequestIdFilter())
+        root.addHandler(handler)
+    if app.config["LOG_FORMAT"] == "json":
+        handler.setFormatter(JSONFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    root.setLevel(app.config["LOG_LEVEL"])
+    # Flask's own handler would print every app.logger line a second time.
+    app.logger.handlers.clear()
+    app.logger.propagate = True
+
+
+def start_request():
+    """Take the caller's request id when it is well formed, else make one; start the clock."""
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def finish_request(response):
+    """Echo the request id and write the request's log line."""
+    request_id = g.get("request_id")
+    if request_id is None:
+        return response
+    response.headers[REQUEST_ID_HEADER] = request_id
+    duration_ms = round((time.perf_counter() - g.request_started) * 1000, 1)
+    request_logger.info(
+        "%s %s %s %.1fms",
+        request.method,
+        request.path,
+        response.status_code,
+        duration_ms,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+        },
+    )
+    return response

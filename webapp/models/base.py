@@ -1,0 +1,78 @@
+"""Column types and mixins shared by every model, so SQLite and PostgreSQL behave alike."""
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, Enum, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow():
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always stored in UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass a timezone-aware value")
+        value = value.astimezone(timezone.utc)
+        # SQLite has no time zone type: keep the text sortable by storing naive UTC.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def enum_column(enum_class, name):
+    """A portable enum: a VARCHAR with a named CHECK constraint, never a native PostgreSQL type."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class StrEnum(str, enum.Enum):
+    """An enum whose members compare equal to their string values."""
+
+    def __str__(self):
+        return self.value
+
+
+class CreatedMixin:
+    """A creation timestamp set by Python and, for raw inserts, by the database."""
+
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp(), nullable=False
+    )
+
+
+class TimestampMixin(CreatedMixin):
+    """Creation and last-change timestamps."""
+
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime,
+        default=utcnow,
+        onupdate=utcnow,
+        server_default=func.current_timestamp(),
+        nullable=False,
+    )

@@ -1,0 +1,236 @@
+"""The access rules: asking for access, and every decision an administrator takes on people.
+
+Every interface (the approval queue, the back office, the CLI) calls these functions, so
+the rules live here once. Each function validates, changes rows, writes the audit entry,
+commits once, and only then sends e-mail.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from ..errors import Conflict, DomainError, Forbidden
+from ..extensions import db
+from ..models import AccessRequest, AccountStatus, RequestStatus, Role, User, utcnow
+from . import audit, notifications
+
+REASON_MIN = 10
+REASON_MAX = 1000
+NOTE_MAX = 1000
+
+
+class InvalidInput(DomainError):
+    """The submitted text does not meet the rules; nothing was saved."""
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """Tunable parts of the rules, from the app config."""
+
+    cooldown_days: int = 7
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(cooldown_days=config["ACCESS_REQUEST_COOLDOWN_DAYS"])
+
+
+def validate_reason(reason):
+    """The reason as it will be stored, or InvalidInput saying what is wrong."""
+    reason = (reason or "").strip()
+    if len(reason) < REASON_MIN:
+        raise InvalidInput(f"Please tell us a little more: at least {REASON_MIN} characters.")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(f"Please keep it under {REASON_MAX} characters (you wrote {len(reason)}).")
+    return reason
+
+
+def validate_note(note):
+    """An optional decision note, trimmed, or InvalidInput when too long."""
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"The note is too long: at most {NOTE_MAX} characters.")
+    return note or None
+
+
+def latest_request(user):
+    """The user's most recent access request, or None."""
+    return db.session.scalar(
+        select(AccessRequest)
+        .where(AccessRequest.user_id == user.id)
+        .order_by(AccessRequest.id.desc())
+        .limit(1)
+    )
+
+
+def can_ask_again_at(user, policy):
+    """When a rejected user may ask again (None when they may ask now or cannot ask at all)."""
+    if user.status != AccountStatus.rejected:
+        return None
+    last = latest_request(user)
+    decided_at = last.decided_at if last and last.decided_at else user.updated_at
+    ready_at = decided_at + timedelta(days=policy.cooldown_days)
+    return ready_at if ready_at > utcnow() else None
+
+
+def request_access(user, reason, policy, mail):
+    """Record ``user``'s request with their reason and tell the administrators."""
+    reason = validate_reason(reason)
+    if user.status == AccountStatus.approved:
+        raise Conflict("Your account is already approved.")
+    if user.status == AccountStatus.suspended:
+        raise Forbidden("Your account is suspended; an administrator must reinstate it.")
+    if user.status == AccountStatus.rejected:
+        ready_at = can_ask_again_at(user, policy)
+        if ready_at is not None:
+            raise Conflict(f"You can ask again from {ready_at:%d %B %Y, %H:%M} UTC.")
+    open_request = latest_request(user)
+    if open_request is not None and open_request.status == RequestStatus.pending:
+        raise Conflict("Your request is already waiting for an administrator.")
+    access_request = AccessRequest(user=user, reason=reason)
+    user.status = AccountStatus.pending
+    db.session.add(access_request)
+    audit.record("access.requested", actor=user, target=access_request)
+    db.session.commit()
+    notifications.request_received(access_request, mail)
+    return access_request
+
+
+def approve(access_request, by, mail, note=None):
+    """Approve a pending request: its author becomes an approved user."""
+    return _decide(access_request, by, RequestStatus.approved, AccountStatus.approved, note, mail)
+
+
+def reject(access_request, by, mail, note=None):
+    """Reject a pending request, optionally saying why."""
+    return _decide(access_request, by, RequestStatus.rejected, AccountStatus.rejected, note, mail)
+
+
+def _decide(access_request, by, decision, account_status, note, mail):
+    _require_admin(by)
+    note = validate_note(note)
+    # A conditional UPDATE makes the decision atomic: when two administrators click at
+    # once, the database lets exactly one of them change a pending row.
+    decided = db.session.execute(
+        update(AccessRequest)
+        .where(AccessRequest.id == access_request.id, AccessRequest.status == RequestStatus.pending)
+        .values(status=decision, decided_by_id=by.id, decided_at=utcnow(), decision_note=note)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if decided != 1:
+        db.session.rollback()
+        db.session.refresh(access_request)
+        decider = access_request.decided_by.display_name if access_request.decided_by else "someone"
+        raise Conflict(f"This request was already {access_request.status} by {decider}.")
+    user = access_request.user
+    user.status = account_status
+    audit.record(
+        f"access.{decision}",
+        actor=by,
+        target=access_request,
+        details={"user": user.email, "note": note},
+    )
+    db.session.commit()
+    db.session.refresh(access_request)
+    notifications.decision_made(access_request, mail)
+    return access_request
+
+
+def decide_many(request_ids, by, decision, mail, note=None):
+    """Apply one decision to several requests; returns (decided, [conflict messages])."""
+    action = {"approve": approve, "reject": reject}[decision]
+    decided, problems = [], []
+    requests = db.session.scalars(
+        select(AccessRequest).where(AccessRequest.id.in_(request_ids)).order_by(AccessRequest.id)
+    ).all()
+    for access_request in requests:
+        try:
+            decided.append(action(access_request, by, mail, note=note))
+        except Conflict as conflict:
+            problems.append(f"{access_request.user.email}: {conflict.message}")
+    return decided, problems
+
+
+def suspend(user, by, note=None):
+    """Suspend an approved account; it loses access at its next request."""
+    _require_admin(by)
+    note = validate_note(note)
+    if user.id == by.id:
+        raise Conflict("You cannot suspend your own account.")
+    if user.status != AccountStatus.approved:
+        raise Conflict(f"Only approved accounts can be suspended; this one is {user.status}.")
+    if user.role == Role.admin:
+        _keep_another_admin(user)
+    user.status = AccountStatus.suspended
+    user.session_version += 1
+    audit.record("user.suspended", actor=by, target=user, details={"note": note})
+    db.session.commit()
+    return user
+
+
+def reinstate(user, by):
+    """Give a suspended account its access back."""
+    _require_admin(by)
+    if user.status != AccountStatus.suspended:
+        raise Conflict(f"Only suspended accounts can be reinstated; this one is {user.status}.")
+    user.status = AccountStatus.approved
+    audit.record("user.reinstated", actor=by, target=user)
+    db.session.commit()
+    return user
+
+
+def make_admin(user, by):
+    """Give an approved user the administrator role."""
+    _require_admin(by)
+    if user.role == Role.admin:
+        raise Conflict(f"{user.email} is already an administrator.")
+    if user.status != AccountStatus.approved:
+        raise Conflict(f"Only approved accounts can become administrators; this one is {user.status}.")
+    user.role = Role.admin
+    audit.record("user.made_admin", actor=by, target=user)
+    db.session.commit()
+    return user
+
+
+def revoke_admin(user, by):
+    """Take the administrator role away; the change applies at the user's next request."""
+    _require_admin(by)
+    if user.id == by.id:
+        raise Conflict("You cannot remove your own administrator role.")
+    if user.role != Role.admin:
+        raise Conflict(f"{user.email} is not an administrator.")
+    _keep_another_admin(user)
+    user.role = Role.user
+    user.session_version += 1
+    audit.record("user.admin_revoked", actor=by, target=user)
+    db.session.commit()
+    return user
+
+
+def pending_count():
+    """How many requests wait for a decision."""
+    return db.session.scalar(
+        select(func.count()).select_from(AccessRequest).where(AccessRequest.status == RequestStatus.pending)
+    )
+
+
+def _require_admin(user):
+    if user is None or not user.is_admin:
+        raise Forbidden("Only administrators can decide on accounts.")
+
+
+def _keep_another_admin(user):
+    """Refuse when ``user`` is the last approved administrator.
+
+    Locking every administrator row first makes two administrators demoting each other at
+    once take turns on PostgreSQL; SQLite serialises writers by itself.
+    """
+    admins = db.session.scalars(
+        select(User.id)
+        .where(User.role == Role.admin, User.status == AccountStatus.approved)
+        .with_for_update()
+    ).all()
+    if [admin_id for admin_id in admins if admin_id != user.id] == []:
+        raise Conflict("This is the last administrator; make someone else an administrator first.")
