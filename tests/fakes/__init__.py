@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -82,8 +83,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Read the request, let the fake answer it, and write the response."""
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, headers, payload = self.server.fake._handle(
-            method, url.path, dict(parse_qsl(url.query)), self.headers, body)
+        try:
+            status, headers, payload = self.server.fake._handle(
+                method, url.path, dict(parse_qsl(url.query)), self.headers, body)
+        except Exception:
+            # A bug in a fake must reach the test as a loud 500, not a silently dropped connection.
+            status, headers, payload = text_response(500, traceback.format_exc())
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

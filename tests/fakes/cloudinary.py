@@ -134,7 +134,7 @@ class FakeCloudinary(LocalServer):
             return 400, "Stale request - reported time is %s which is more than 1 hour ago" % reported
         return None
 
-    def _upload(self, params: dict, upload: tuple[str, bytes] | None):
+    def _upload(self, params: dict, upload: tuple[str | None, bytes] | None):
         """Store an image and answer like Cloudinary's upload endpoint."""
         if upload is None:
             return _error(400, "Missing required parameter - file")
@@ -158,13 +158,13 @@ class FakeCloudinary(LocalServer):
             # Versions are timestamps; bumping keeps a same-second overwrite distinguishable.
             self._last_version = version = max(int(time.time()), self._last_version + 1)
             delivery = "%s/%s/image/upload/v%d/%s.%s" % (self.url, self.cloud_name, version, public_id, fmt)
+            signed = "public_id=%s&version=%d%s" % (public_id, version, self.api_secret)
             response = {
                 "asset_id": uuid.uuid4().hex,
                 "public_id": public_id,
                 "version": version,
                 "version_id": secrets.token_hex(16),
-                "signature": hashlib.sha1(("public_id=%s&version=%d%s" % (
-                    public_id, version, self.api_secret)).encode("utf-8")).hexdigest(),
+                "signature": hashlib.sha1(signed.encode("utf-8")).hexdigest(),
                 "width": width,
                 "height": height,
                 "format": fmt,
@@ -173,7 +173,7 @@ class FakeCloudinary(LocalServer):
                 "tags": [tag for tag in params.get("tags", "").split(",") if tag],
                 "bytes": len(data),
                 "type": "upload",
-                "etag": hashlib.md5(data).hexdigest(),
+                "etag": hashlib.md5(data, usedforsecurity=False).hexdigest(),
                 "placeholder": False,
                 "url": delivery,
                 "secure_url": delivery,

@@ -125,8 +125,8 @@ def test_code_flow_signs_in_the_queued_identity(issuer):
 
     bearer = {"Authorization": "Bearer " + token["access_token"]}
     assert requests.get(issuer.issuer + "/userinfo", headers=bearer, timeout=5).json() == expected
-    stale = requests.get(issuer.issuer + "/userinfo", headers={"Authorization": "Bearer nope"}, timeout=5)
-    assert stale.status_code == 401
+    unknown = requests.get(issuer.issuer + "/userinfo", headers={"Authorization": "Bearer nope"}, timeout=5)
+    assert unknown.status_code == 401
 
 
 def test_sub_is_stable_per_email_and_overridable(issuer):

@@ -1,0 +1,1 @@
+"""Hyperdesk's test suite."""

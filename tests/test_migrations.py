@@ -1,0 +1,120 @@
+"""The Alembic revisions: they run both ways with data present, match the models, and keep child rows."""
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from tests.conftest import create_postgres_database, drop_postgres_database, app_overrides
+from webapp import create_app
+from webapp.extensions import db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """A database with no tables at all, for this test only."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    url = create_postgres_database("hyperdesk_migrations")
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture
+def migration_app(empty_database_url, tmp_path):
+    app = create_app(app_overrides(empty_database_url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _insert_sample_rows():
+    db.session.execute(text("INSERT INTO users (email, name) VALUES ('a@example.com', 'A')"))
+    db.session.execute(text("INSERT INTO project (owner_id, name) SELECT id, 'P' FROM users"))
+    db.session.execute(text("INSERT INTO specification (project_id, title) SELECT id, 'S' FROM project"))
+    db.session.execute(text("INSERT INTO bullet_item (specification_id, text, position) SELECT id, 'I', 0 FROM specification"))
+    db.session.commit()
+
+
+def _count(table):
+    count = db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+    db.session.commit()  # release locks: migrations run on their own connection
+    return count
+
+
+def test_upgrade_downgrade_upgrade_with_data(migration_app):
+    upgrade()
+    _insert_sample_rows()
+    assert _count("bullet_item") == 1
+    downgrade(revision="base")
+    upgrade()
+    _insert_sample_rows()
+    assert _count("users") == 1
+    assert _count("bullet_item") == 1
+
+
+def test_models_and_migrations_agree(migration_app):
+    upgrade()
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_server_defaults_fill_raw_inserts(migration_app):
+    upgrade()
+    db.session.execute(text("INSERT INTO users (email) VALUES ('raw@example.com')"))
+    row = db.session.execute(
+        text("SELECT name, role, status, session_version, created_at FROM users")
+    ).one()
+    assert (row.name, row.role, row.status, row.session_version) == ("", "user", "pending", 1)
+    assert row.created_at is not None
+    db.session.rollback()
+
+
+def test_sqlite_batch_rebuild_of_a_parent_keeps_child_rows(tmp_path, monkeypatch):
+    """A batch migration that recreates ``users`` must not cascade-delete projects (SQLite)."""
+    migrations = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, migrations)
+    (migrations / "versions" / "9999_rebuild_users.py").write_text(textwrap.dedent('''
+        """Rebuild the users table the way a batch ALTER does on SQLite."""
+        import sqlalchemy as sa
+        from alembic import op
+
+        revision = "9999"
+        down_revision = "0001"
+
+        def upgrade():
+            with op.batch_alter_table("users", recreate="always") as batch:
+                batch.add_column(sa.Column("nickname", sa.String(50), nullable=True))
+
+        def downgrade():
+            with op.batch_alter_table("users", recreate="always") as batch:
+                batch.drop_column("nickname")
+    '''))
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    app = create_app(app_overrides(url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    with app.app_context():
+        upgrade(directory=str(migrations), revision="0001")
+        _insert_sample_rows()
+        upgrade(directory=str(migrations))
+        assert _count("project") == 1
+        assert _count("bullet_item") == 1
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        downgrade(directory=str(migrations), revision="0001")
+        assert _count("bullet_item") == 1
+        # Foreign keys are enforced again once the migration is over.
+        with pytest.raises(Exception, match="FOREIGN KEY"):
+            db.session.execute(text("INSERT INTO project (owner_id, name) VALUES (999, 'orphan')"))
+            db.session.commit()
+        db.session.rollback()
+        db.engine.dispose()

@@ -1,0 +1,206 @@
+"""Cross-cutting behaviour: health checks, page vs partial, error pages, request ids, security headers."""
+
+import logging
+import socket
+import threading
+import time
+
+import pytest
+from flask import abort
+
+from tests.conftest import app_overrides
+from webapp import create_app
+from webapp.permissions import public
+
+HX = {"HX-Request": "true"}
+
+
+def test_liveness_reports_status_and_version(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "version": client.application.config["VERSION"]}
+
+
+def test_readiness_is_ok_with_the_database_up(client):
+    response = client.get("/health/db")
+    assert response.status_code == 200
+    assert response.json["database"] == "ok"
+
+
+@pytest.fixture
+def silent_port():
+    """A TCP port that accepts connections and never answers, like a hung database server."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.parametrize("kind", ["refused", "silent"])
+def test_readiness_is_503_quickly_when_the_database_is_unreachable(kind, silent_port, tmp_path):
+    port = silent_port if kind == "silent" else 1
+    app = create_app(app_overrides(f"postgresql://postgres@127.0.0.1:{port}/hyperdesk", UPLOAD_FOLDER=str(tmp_path)))
+    started = time.monotonic()
+    response = app.test_client().get("/health/db")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "unreachable"}
+    # The connect timeout (2 s) bounds the probe; the margin absorbs a busy machine.
+    assert elapsed < 10
+
+
+def test_page_request_gets_the_full_page(client, sign_in, admin):
+    sign_in.as_user(admin)
+    response = client.get("/access/queue")
+    assert response.status_code == 200
+    assert b"<html" in response.data and b'id="access-queue"' in response.data
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_htmx_request_gets_only_the_fragment(client, sign_in, admin):
+    sign_in.as_user(admin)
+    response = client.get("/access/queue", headers=HX)
+    assert response.status_code == 200
+    assert b"<html" not in response.data
+    assert response.data.lstrip().startswith(b'<div id="access-queue"')
+    assert "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("extra", [{"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}])
+def test_boosted_and_history_restore_requests_get_the_full_page(client, sign_in, admin, extra):
+    sign_in.as_user(admin)
+    response = client.get("/access/queue", headers={**HX, **extra})
+    assert b"<html" in response.data
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"<html" in response.data and b"There is nothing here" in response.data
+
+
+def test_unknown_page_for_htmx_is_a_small_partial_with_a_toast(client):
+    response = client.get("/no/such/page", headers=HX)
+    assert response.status_code == 404
+    assert b"<html" not in response.data and b"alert" in response.data
+    assert '"toast"' in response.headers["HX-Trigger"]
+
+
+def test_wrong_method_is_405_with_allow_header(client):
+    response = client.delete("/health")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+def test_missing_csrf_token_is_400_with_an_explanation(client):
+    response = client.post("/auth/logout", csrf=False)
+    assert response.status_code == 400
+    assert b"expired" in response.data
+
+
+def test_forbidden_page_is_403(client, sign_in, approved_user):
+    sign_in.as_user(approved_user)
+    response = client.get("/access/queue")
+    assert response.status_code == 403
+    assert b"You do not have permission" in response.data
+
+
+def test_too_large_request_is_413(app_config, database_url):
+    app_config["MAX_CONTENT_LENGTH"] = 1024
+    app = create_app(app_config)
+    response = app.test_client().post("/auth/dev-login", data={"email": "x" * 4096})
+    assert response.status_code == 413
+    assert b"too large" in response.data
+
+
+def test_rate_limited_request_is_429(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, RATELIMIT_SIGN_IN="2 per minute", DEV_LOGIN=True)
+    app = create_app(app_config)
+    client = app.test_client()
+    statuses = [client.get("/auth/google").status_code for _ in range(3)]
+    assert statuses[-1] == 429
+    assert b"too often" in client.get("/auth/google").data
+
+
+def test_unexpected_error_is_a_500_page_without_a_trace(app, caplog):
+    @public
+    def explode():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/explode", "explode", explode)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # behave as in production, not as TESTING does
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get("/explode")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.data
+    assert b"secret internals" not in response.data and b"Traceback" not in response.data
+    assert any("secret internals" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+def test_abort_inside_a_public_view_uses_the_error_page(app):
+    @public
+    def gone():
+        abort(404)
+
+    app.add_url_rule("/gone", "gone", gone)
+    assert b"There is nothing here" in app.test_client().get("/gone").data
+
+
+def test_request_id_is_echoed_and_logged(client, caplog):
+    with caplog.at_level(logging.INFO, logger="webapp.request"):
+        response = client.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    line = next(r for r in caplog.records if r.name == "webapp.request")
+    assert line.request_id == "abc-123"
+    assert (line.method, line.path, line.status) == ("GET", "/health", 200)
+    assert line.duration_ms >= 0
+
+
+def test_malformed_request_id_is_replaced(client):
+    response = client.get("/health", headers={"X-Request-ID": "bad id <script>"})
+    assert response.headers["X-Request-ID"] != "bad id <script>"
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_json_log_lines_in_production_format(app, capsys):
+    import json
+
+    from webapp.logs import JSONFormatter, RequestIdFilter
+
+    record = logging.makeLogRecord({"name": "webapp.request", "msg": "GET / 200", "levelname": "INFO", "status": 200})
+    RequestIdFilter().filter(record)
+    entry = json.loads(JSONFormatter().format(record))
+    assert entry["message"] == "GET / 200" and entry["status"] == 200 and entry["request_id"] == "-"
+
+
+def test_security_headers_on_every_response(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"'.encode() in response.data
+
+
+def test_every_script_tag_carries_the_nonce(client):
+    html = client.get("/").data.decode()
+    assert html.count("<script") == html.count('nonce="')
