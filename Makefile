@@ -1,0 +1,32 @@
+# The two everyday commands: `make run` and `make test`. Each creates .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test venv dev-venv migrate seed clean
+
+run: $(VENV)/.app-installed  ## Migrate the local SQLite database, add demo data, serve on http://127.0.0.1:5000
+	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app webapp db upgrade
+	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app webapp seed-demo
+	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app webapp run --debug --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev-installed  ## Run the whole test suite (SQLite, PostgreSQL when reachable, browser when Chromium is installed)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+venv: $(VENV)/.app-installed
+dev-venv: $(VENV)/.dev-installed
+
+$(VENV)/.app-installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV)/.app-installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache

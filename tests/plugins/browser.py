@@ -1,0 +1,135 @@
+"""Real-browser fixtures: the app served over HTTP on 127.0.0.1, and Debian's Chromium driven by Playwright.
+
+Without Chromium the browser tests are skipped, unless REQUIRE_BROWSER=1 (CI), where that
+is a failure.
+"""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class LiveServer:
+    """The app served by a real threaded WSGI server in a background thread."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    def session_cookie_for(self, user):
+        """A signed session cookie that signs the browser in as ``user``."""
+        serializer = self.app.session_interface.get_signing_serializer(self.app)
+        value = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+        return {"name": self.app.config["SESSION_COOKIE_NAME"], "value": value, "url": self.url}
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app, served over HTTP on an ephemeral port."""
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+def _require_browser(reason):
+    if os.environ.get("REQUIRE_BROWSER", "").strip() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        _require_browser(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        _require_browser(f"Playwright is not installed: {error}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _is_script_error(message):
+    # Chromium also logs every 4xx/5xx response as a console error; those are expected
+    # answers (422 validation, 404 after revoking) that tests assert on directly.
+    return message.type == "error" and not message.text.startswith("Failed to load resource")
+
+
+class BrowserSession:
+    """Opens pages on the live server, signed in as someone or anonymous."""
+
+    def __init__(self, browser, server):
+        self.browser = browser
+        self.server = server
+        self.contexts = []
+
+    def page(self, user=None, javascript=True, color_scheme="light"):
+        context = self.browser.new_context(
+            base_url=self.server.url,
+            java_script_enabled=javascript,
+            color_scheme=color_scheme,
+            viewport={"width": 1280, "height": 860},
+        )
+        context.set_default_timeout(10_000)
+        if user is not None:
+            context.add_cookies([self.server.session_cookie_for(user)])
+        self.contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on("console", lambda message: _is_script_error(message) and page.console_errors.append(message.text))
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        return page
+
+    def close(self):
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browse(browser, live_server):
+    """``browse.page(user)`` opens a fresh browser context on the live server."""
+    session = BrowserSession(browser, live_server)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a screenshot for the docs: ``screenshot(page, "projects-list")``."""
+
+    def save(page, name, full_page=True):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+    return save
