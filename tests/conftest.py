@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 os.environ["APP_ENV"] = "testing"
 
-from tests.plugins.csrf import CSRFClient  # noqa: E402
+from tests.plugins.client import TestClient  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
@@ -135,6 +135,7 @@ def app_config(database_url, tmp_path):
 def app(app_config):
     """The application, with an app context pushed for the test's direct database work."""
     app = create_app(app_config)
+    app.test_client_class = TestClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -146,7 +147,6 @@ def app(app_config):
 @pytest.fixture
 def client(app):
     """A test client that keeps cookies and sends CSRF tokens (``csrf=False`` to leave them out)."""
-    app.test_client_class = CSRFClient
     return app.test_client()
 
 
