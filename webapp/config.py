@@ -1,7 +1,6 @@
 """Configuration read from the environment, and the checks production must pass."""
 
 import os
-import secrets
 
 from sqlalchemy.engine import make_url
 
@@ -165,8 +164,3 @@ def validate(config):
         problems = production_problems(config)
         if problems:
             raise ConfigError(problems)
-
-
-def random_secret():
-    """A fresh secret suitable for SECRET_KEY."""
-    return secrets.token_urlsafe(48)
