@@ -9,8 +9,9 @@ import os
 
 from gunicorn import glogging
 
-# Render routes traffic to $PORT (10000 unless told otherwise) on every interface.
-bind = [f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '10000')}"]
+# Render routes traffic to $PORT (10000 unless told otherwise) on every interface;
+# GUNICORN_HOST narrows that (the local rehearsal listens on 127.0.0.1 only).
+bind = [f"{os.environ.get('GUNICORN_HOST', '0.0.0.0')}:{os.environ.get('PORT', '10000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads keep a worker useful while one request waits on Google or Cloudinary.
 worker_class = "gthread"
