@@ -141,30 +141,24 @@ def backup_and_restore(ctx):
 
 def cold_starts(ctx, runs=3):
     """Start on the restored database (schema at head) as a sleeping free instance wakes; time it."""
-    timings = []
+    timings, preparing = [], []
     for number in range(1, runs + 1):
         instance = start_instance(ctx, f"cold-{number}", ctx.restored_url)
         timings.append(instance.wait_healthy(ctx.blueprint.health_check_path, HEALTHY_WITHIN))
+        preparing += [line["duration_s"] for line in instance.log_lines() if line.get("event") == "prepared"]
         with urllib.request.urlopen(instance.base_url + "/health/db", timeout=10) as ready:
             check(ready.status == 200, f"the restored database is not ready: {ready.status}")
         check(instance.terminate(timeout=40) == 0, f"instance {instance.name} did not exit 0")
     ctx.report.append(f"cold start (process start -> first 200 on /health), schema up to date: "
                       f"median {statistics.median(timings):.2f} s, min {min(timings):.2f} s, max {max(timings):.2f} s")
-    say(f"   ok: {ctx.report[-1]}")
+    ctx.report.append(f"of which checks and migration check in gunicorn's master: median {statistics.median(preparing):.3f} s")
+    say("   ok: " + "; ".join(ctx.report[-2:]))
 
 
-STEPS = [
-    ("copy the repository to a clean checkout", copy_source),
-    ("build: fresh virtualenv, build command from render.yaml", build),
-    ("a fresh PostgreSQL database, given as postgres://", lambda ctx: setattr(ctx, "database_url", ctx.server.create("app"))),
-    ("the Google and Cloudinary stand-ins", lambda ctx: start_fakes(ctx)),
-    ("two instances started at once with the start command", two_instances_at_once),
-    ("sign-in, access request and approval across both instances", access_journey),
-    ("a project with an upload", journeys.project_with_upload),
-    ("clean shutdown", shutdown),
-    ("backup and restore round trip", backup_and_restore),
-    ("cold start", cold_starts),
-]
+def create_database(ctx):
+    """An empty database, handed to the instances as Render hands it over."""
+    ctx.database_url = ctx.server.create("app")
+    say(f"   ok: DATABASE_URL={ctx.database_url}")
 
 
 def start_fakes(ctx):
@@ -175,6 +169,20 @@ def start_fakes(ctx):
     ctx.asked = {key: settings[key] for key in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "CLOUDINARY_URL")}
     ctx.asked["ADMIN_EMAILS"] = ADMIN_EMAIL
     say(f"   ok: OpenID Connect issuer at {settings['issuer']}, Cloudinary stand-in ready")
+
+
+STEPS = [
+    ("copy the repository to a clean checkout", copy_source),
+    ("build: fresh virtualenv, build command from render.yaml", build),
+    ("a fresh PostgreSQL database, given as postgres://", create_database),
+    ("the Google and Cloudinary stand-ins", start_fakes),
+    ("two instances started at once with the start command", two_instances_at_once),
+    ("sign-in, access request and approval across both instances", access_journey),
+    ("a project with an upload", journeys.project_with_upload),
+    ("clean shutdown", shutdown),
+    ("backup and restore round trip", backup_and_restore),
+    ("cold start", cold_starts),
+]
 
 
 def make_context(work, cleanup):
