@@ -76,6 +76,12 @@ def test_services_and_databases_use_only_blueprint_fields(blueprint):
         assert str(database.get("postgresMajorVersion", "16")).isdigit()
 
 
+def test_web_service_and_its_database_share_a_region(blueprint, web):
+    # Render's default region is oregon; the internal connection string works only within one region.
+    (database,) = blueprint["databases"]
+    assert web.get("region", "oregon") == database.get("region", "oregon")
+
+
 def test_web_service_runs_python_on_the_free_plan_without_a_pre_deploy_command(web):
     assert (web["runtime"], web["plan"]) == ("python", "free")
     # preDeployCommand exists only on paid plans: the start command migrates instead.
