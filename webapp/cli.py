@@ -2,6 +2,7 @@
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .deploy_checks import Severity, deploy_problems
@@ -41,6 +42,7 @@ def seed_demo():
 
 
 @click.command("check-deploy")
+@with_appcontext
 def check_deploy():
     """List every configuration problem for production; exit 1 when any is an error."""
     problems = deploy_problems(current_app.config)
