@@ -11,15 +11,14 @@ from ..htmx import is_partial, render_page_or_partial, toast
 from ..models import AccessRequest, RequestStatus
 from ..permissions import admin_only, signed_in
 from ..services import access
-from ..services.mail import Mailer, MailSettings
+from ..services.mail import Mailer
 
 bp = Blueprint("access", __name__)
 
 
 def mailer():
     """The mailer for this request, linking back to this site."""
-    base_url = current_app.config["PUBLIC_URL"] or request.host_url
-    return Mailer(MailSettings.from_config(current_app.config), base_url)
+    return Mailer.from_config(current_app.config, request.host_url)
 
 
 def _policy():

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..permissions import public
 from ..services.accounts import Identity, SignInPolicy, SignInRefused, sign_in
 from . import google
@@ -42,7 +42,7 @@ def google_start():
     try:
         return google.authorize_redirect(url_for("auth.google_callback", _external=True))
     except google.SignInFailed as failure:
-        return _failed(failure.reason, failure.message, 502)
+        return _failed(failure.reason, failure.message, failure.status)
 
 
 @bp.get("/google/callback")
@@ -50,14 +50,15 @@ def google_start():
 @limiter.limit(sign_in_limit)
 def google_callback():
     """Finish the Google round trip: verify the identity, then sign the person in."""
-    if request.args.get("error"):
-        error = request.args.get("error")
+    error = request.args.get("error")
+    if error:
         message = "Sign-in was cancelled." if error == "access_denied" else "Google could not sign you in."
-        return _failed(f"provider returned error={error!r}", message)
+        description = request.args.get("error_description", "")[:200]
+        return _failed(f"provider returned error={error!r} ({description})", message)
     try:
         identity = google.finish_sign_in()
     except google.SignInFailed as failure:
-        return _failed(failure.reason, failure.message)
+        return _failed(failure.reason, failure.message, failure.status)
     return _complete_sign_in(identity)
 
 
@@ -88,6 +89,7 @@ def _complete_sign_in(identity):
     try:
         user = sign_in(identity, SignInPolicy.from_config(current_app.config))
     except SignInRefused as refused:
+        db.session.rollback()
         return _failed(f"account refused for {identity.email}: {refused.message}", refused.message, 403)
     default = url_for("main.home") if user.is_approved else url_for("access.status")
     next_path = pop_next(default) if user.is_approved else default

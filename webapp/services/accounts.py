@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
 from ..extensions import db
@@ -52,6 +53,16 @@ def sign_in(identity, policy):
     follows the same account; an account an administrator created in advance is linked
     by e-mail at its first sign-in.
     """
+    try:
+        return _sign_in(identity, policy)
+    except IntegrityError:
+        # The same new person signed in twice at once (two tabs, a double click): the
+        # other sign-in created the account first, so this one finds it.
+        db.session.rollback()
+        return _sign_in(identity, policy)
+
+
+def _sign_in(identity, policy):
     email = identity.email.strip().lower()
     user = _find_by_sub(identity.sub) or _find_unlinked_by_email(email, identity.sub)
     if user is None:
