@@ -38,7 +38,7 @@ class MailSettings:
             use_ssl=config["MAIL_USE_SSL"],
             sender=config["MAIL_SENDER"],
             timeout=config["MAIL_TIMEOUT"],
-            send_async=config.get("MAIL_ASYNC", True),
+            send_async=config["MAIL_ASYNC"],
         )
 
 
