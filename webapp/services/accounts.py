@@ -1,5 +1,6 @@
 """Turn a verified identity into an account: find, link or create it, and apply the operator's rules."""
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -38,6 +39,15 @@ class SignInPolicy:
 
     def is_auto_approved(self, email):
         return email.lower().rpartition("@")[2] in self.auto_approve_domains
+
+
+# Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def is_email_address(text):
+    """True when ``text`` looks like an e-mail address (the provider or a mail server has the last word)."""
+    return len(text) <= 320 and _EMAIL.fullmatch(text) is not None
 
 
 class SignInRefused(DomainError):
