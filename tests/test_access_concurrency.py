@@ -10,6 +10,7 @@ from webapp.errors import Conflict
 from webapp.extensions import db
 from webapp.models import AccessRequest, AuditEvent, RequestStatus, User
 from webapp.services import access
+from webapp.services.accounts import Identity, SignInPolicy, sign_in
 from webapp.services.mail import Mailer
 
 ROUNDS = 5
@@ -80,6 +81,36 @@ def test_two_admins_deciding_the_same_request_make_one_decision(app, second_app,
         events = db.session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.target_id == str(access_request.id)))
         assert events == 1
+
+
+def test_the_same_request_sent_twice_at_once_is_recorded_once(app, second_app, make):
+    person_id = make.user(status="pending").id
+
+    def ask(app):
+        def job(barrier):
+            user = db.session.get(User, person_id)
+            barrier.wait(5)
+            access.request_access(user, "Sent from two tabs at once.", access.AccessPolicy(), Mailer.from_config(app.config))
+            return "asked"
+
+        return app, job
+
+    results = at_once(ask(app), ask(second_app))
+    assert sorted(type(result).__name__ for result in results) == ["Conflict", "str"], results
+    assert db.session.scalar(select(func.count()).select_from(AccessRequest)) == 1
+
+
+def test_the_same_newcomer_signing_in_twice_at_once_gets_one_account(app, second_app):
+    def sign_in_job(app):
+        def job(barrier):
+            barrier.wait(5)
+            return sign_in(Identity(email="twin@example.org", sub="twin-sub"), SignInPolicy()).id
+
+        return app, job
+
+    first, second = at_once(sign_in_job(app), sign_in_job(second_app))
+    assert isinstance(first, int) and first == second
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
 def demote_job(app, by_id, target_id, decision):

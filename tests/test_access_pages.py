@@ -4,7 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.plugins.accounts import SignIn
 from webapp.extensions import db
@@ -52,6 +52,24 @@ def test_too_short_reason_comes_back_in_place_with_the_text_kept(client, sign_in
     assert "at least 10 characters" in page and 'aria-invalid="true"' in page
     assert ">short &lt;b&gt;</textarea>" in page
     assert db.session.scalar(select(AccessRequest)) is None
+
+
+def test_asking_again_from_a_stale_page_shows_the_current_state_and_why(client, sign_in, pending_user, make):
+    make.access_request(pending_user)
+    sign_in.as_user(pending_user)
+    response = client.post("/access/request", data={"reason": "Asking a second time, from an old tab."})
+    assert response.status_code == 302 and response.location == "/access/"
+    page = client.get("/access/").get_data(as_text=True)
+    assert "Your request is already waiting for an administrator." in page
+    assert db.session.scalar(select(func.count()).select_from(AccessRequest)) == 1
+
+
+def test_asking_again_with_htmx_swaps_in_the_current_state_with_an_error_toast(client, sign_in, make):
+    suspended = make.user(status="suspended")
+    sign_in.as_user(suspended)
+    response = client.post("/access/request", data={"reason": "x"}, headers=HTMX)
+    assert response.status_code == 200 and "Your account is suspended." in response.get_data(as_text=True)
+    assert toasts(response) == [{"message": "Your account is suspended; an administrator must reinstate it.", "category": "error"}]
 
 
 def test_reason_with_markup_is_shown_escaped_on_the_status_page(client, sign_in, pending_user, make):

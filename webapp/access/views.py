@@ -47,15 +47,19 @@ def status():
 @limiter.limit(_request_limit)
 @limiter.limit(_request_limit, key_func=_per_user)
 def submit_request():
-    """Record why the person wants access; errors come back in place with the text kept."""
+    """Record why the person wants access; a bad reason comes back in place with the text kept."""
     reason = request.form.get("reason", "")
     try:
         access.request_access(current_user, reason, _policy(), mailer())
-    except DomainError as error:
-        db.session.rollback()
+    except access.InvalidInput as error:
         context = _status_context(reason=reason, error=error.message)
         return render_page_or_partial("access/status.html", "access/_request_panel.html", error.status, **context)
-    toast("Thank you. An administrator will look at your request soon.")
+    except DomainError as error:
+        # Asked already, in the cooldown, suspended: the page was stale, so show the current state.
+        db.session.rollback()
+        toast(error.message, "error")
+    else:
+        toast("Thank you. An administrator will look at your request soon.")
     if is_partial():
         return render_template("access/_request_panel.html", **_status_context())
     return redirect(url_for("access.status"))

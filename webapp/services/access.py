@@ -91,7 +91,6 @@ def can_ask_again_at(user, policy):
 
 def request_access(user, reason, policy, mail):
     """Record ``user``'s request with their reason and tell the administrators."""
-    reason = validate_reason(reason)
     if user.status == AccountStatus.approved:
         raise Conflict("Your account is already approved.")
     if user.status == AccountStatus.suspended:
@@ -103,16 +102,18 @@ def request_access(user, reason, policy, mail):
     open_request = latest_request(user)
     if open_request is not None and open_request.status == RequestStatus.pending:
         raise Conflict("Your request is already waiting for an administrator.")
+    reason = validate_reason(reason)
     access_request = AccessRequest(user=user, reason=reason)
     user.status = AccountStatus.pending
     db.session.add(access_request)
-    audit.record("access.requested", actor=user, target=access_request)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
         # The same form sent twice at once: the one-pending-request index kept the first.
         db.session.rollback()
         raise Conflict("Your request is already waiting for an administrator.") from error
+    audit.record("access.requested", actor=user, target=access_request)
+    db.session.commit()
     notifications.request_received(access_request, mail)
     return access_request
 
