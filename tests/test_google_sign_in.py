@@ -74,7 +74,7 @@ def test_newcomer_asks_for_access_and_gets_in_once_an_admin_approves(app, google
     assert audit_actions() == ["user.created", "access.requested", "access.approved"]
 
 
-def test_admin_email_is_an_approved_administrator_at_first_sign_in(app, google, app_config):
+def test_admin_email_is_an_approved_administrator_at_first_sign_in(app, google):
     app.config["ADMIN_EMAILS"] = ["boss@example.org"]
     response = google.sign_in("Boss@Example.org")
     assert response.location == "/"
@@ -92,6 +92,29 @@ def test_auto_approve_domain_lets_the_person_in_without_waiting(app, google):
     carol = only_user()
     assert (carol.role, carol.status) == (Role.user, AccountStatus.approved)
     assert audit_actions() == ["user.created", "access.auto_approved"]
+
+
+def test_admin_email_added_later_lets_a_waiting_person_in_at_their_next_sign_in(app, google, make):
+    waiting = make.user(email="late@example.org", google_sub="late", status="pending")
+    open_request = make.access_request(waiting)
+    app.config["ADMIN_EMAILS"] = ["late@example.org"]
+    assert google.sign_in("late@example.org", sub="late").location == "/"
+    assert only_user().is_admin
+    decided = db.session.get(AccessRequest, open_request.id)
+    assert (decided.status, decided.decided_by_id) == (RequestStatus.approved, None)
+    assert decided.decision_note == "Approved automatically (ADMIN_EMAILS)."
+
+
+def test_auto_approval_closes_the_open_request_in_the_queue(app, google, make, admin, sign_in):
+    waiting = make.user(email="wendy@example.org", google_sub="wendy", status="pending")
+    open_request = make.access_request(waiting)
+    app.config["AUTO_APPROVE_DOMAINS"] = ["example.org"]
+    google.sign_in("wendy@example.org", sub="wendy")
+    admin_client = app.test_client()
+    SignIn(admin_client).as_user(admin)
+    assert "wendy@example.org" not in admin_client.get("/access/queue").get_data(as_text=True)
+    admin_client.post(f"/access/queue/{open_request.id}/reject")
+    assert "This request was already approved automatically." in admin_client.get("/access/queue").get_data(as_text=True)
 
 
 def test_auto_approve_matches_the_whole_domain_only(app, google):

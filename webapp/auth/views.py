@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..demo import demo_accounts
 from ..extensions import db, limiter
 from ..permissions import public
 from ..services.accounts import Identity, SignInPolicy, SignInRefused, is_email_address, sign_in
@@ -23,11 +24,13 @@ def login():
     next_path = safe_next(request.args.get("next"), "")
     if current_user.is_authenticated:
         return redirect(safe_next(next_path, url_for("main.home")))
+    dev_login_enabled = current_app.config["DEV_LOGIN"]
     return render_template(
         "auth/login.html",
         next_path=next_path,
         google_enabled=google.is_configured(current_app),
-        dev_login_enabled=current_app.config["DEV_LOGIN"],
+        dev_login_enabled=dev_login_enabled,
+        demo_accounts=demo_accounts() if dev_login_enabled else [],
     )
 
 
