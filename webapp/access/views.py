@@ -22,14 +22,17 @@ def mailer():
 
 
 def _policy():
+    """The access rules' settings for this app."""
     return access.AccessPolicy.from_config(current_app.config)
 
 
 def _per_user():
+    """Rate-limit key for the signed-in person, whatever address they come from."""
     return f"user:{current_user.get_id().partition(':')[0]}"
 
 
 def _request_limit():
+    """How often one address, and one person, may post the access form."""
     return current_app.config["RATELIMIT_ACCESS_REQUEST"]
 
 
@@ -66,6 +69,7 @@ def submit_request():
 
 
 def _status_context(reason="", error=None):
+    """What the status page shows: the latest request, and whether (or from when) the person may ask."""
     latest = access.latest_request(current_user)
     may_ask_at = access.can_ask_again_at(current_user, _policy())
     may_ask = current_user.status in ("pending", "rejected") and may_ask_at is None and not (

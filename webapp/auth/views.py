@@ -14,6 +14,7 @@ bp = Blueprint("auth", __name__)
 
 
 def sign_in_limit():
+    """How often one address may start a sign-in (read per request, so tests can change it)."""
     return current_app.config["RATELIMIT_SIGN_IN"]
 
 
@@ -76,7 +77,8 @@ def dev_login():
     if not is_email_address(email):
         return _failed(f"dev sign-in with invalid e-mail {email!r}", "Enter a valid e-mail address.")
     remember_next(request.form.get("next"))
-    name = request.form.get("name", "").strip()[:200] or email.partition("@")[0].title()
+    name = "".join(char for char in request.form.get("name", "") if char.isprintable()).strip()[:200]
+    name = name or email.partition("@")[0].title()
     return _complete_sign_in(Identity(email=email, sub=None, name=name))
 
 
@@ -89,6 +91,7 @@ def logout():
 
 
 def _complete_sign_in(identity):
+    """Find or create the account, start a fresh session, and send the person on."""
     try:
         user = sign_in(identity, SignInPolicy.from_config(current_app.config))
     except SignInRefused as refused:
@@ -102,5 +105,6 @@ def _complete_sign_in(identity):
 
 
 def _failed(reason, message, status=400):
+    """Log why sign-in failed and show the person a friendly page with a way to try again."""
     current_app.logger.warning("Sign-in failed: %s", reason)
     return render_template("auth/failed.html", message=message), status
