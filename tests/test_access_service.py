@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from webapp.errors import Conflict, Forbidden
 from webapp.extensions import db
-from webapp.models import AccessRequest, AccountStatus, AuditEvent, RequestStatus, Role, User, utcnow
+from webapp.models import AccessRequest, AccountStatus, AuditEvent, RequestStatus, User, utcnow
 from webapp.services import access
 from webapp.services.access import AccessPolicy, InvalidInput
 from webapp.services.mail import Mailer

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.plugins.google import google_settings
+from webapp.auth.google import accepted_issuers
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
 
@@ -129,3 +130,9 @@ def test_provider_with_broken_discovery_document(app, app_config, caplog):
     client = create_app(app_config).test_client()
     response = client.get("/auth/google")
     assert_failed_safely(client, response, caplog, 502, "Google cannot be reached", "404")
+
+
+def test_google_tokens_may_name_their_issuer_without_the_scheme():
+    # Google documents both forms of iss; any other provider must match its discovery document exactly.
+    assert accepted_issuers("https://accounts.google.com") == ["https://accounts.google.com", "accounts.google.com"]
+    assert accepted_issuers("http://127.0.0.1:8000") == ["http://127.0.0.1:8000"]
