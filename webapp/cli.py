@@ -8,6 +8,7 @@ from sqlalchemy import select
 from .deploy_checks import Severity, deploy_problems
 from .extensions import db
 from .models import AccountStatus, Role, User
+from .services.accounts import is_email_address
 
 
 @click.command("create-admin")
@@ -18,8 +19,8 @@ def create_admin(email, name):
     from .services import audit
 
     email = email.strip().lower()
-    if "@" not in email:
-        raise click.BadParameter("not an e-mail address", param_hint="EMAIL")
+    if not is_email_address(email):
+        raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="EMAIL")
     user = db.session.scalar(select(User).where(User.email == email))
     created = user is None
     if created:

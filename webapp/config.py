@@ -104,6 +104,8 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL", "").strip()
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", default=True)
+        # When Redis is unreachable, count in memory rather than fail every limited request.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_HEADERS_ENABLED = True
         self.RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "").strip() or "20 per minute"
         self.RATELIMIT_ACCESS_REQUEST = (
@@ -118,6 +120,7 @@ class Config:
         self.MAIL_USE_SSL = _flag("MAIL_USE_SSL", default=False)
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "Hyperdesk <no-reply@localhost>").strip()
         self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+        self.MAIL_ASYNC = _flag("MAIL_ASYNC", default=True)
 
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "").strip().rstrip("/")
         self.PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 1)
