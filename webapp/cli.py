@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .deploy_checks import Severity, deploy_problems
 from .extensions import db
 from .models import AccountStatus, Role, User
+from .uploads.cli import purge_orphan_assets
 
 
 @click.command("create-admin")
@@ -55,5 +56,5 @@ def check_deploy():
 
 def register_commands(app):
     """Make the commands available as ``flask --app webapp <command>``."""
-    for command in (create_admin, seed_demo, check_deploy):
+    for command in (create_admin, seed_demo, check_deploy, purge_orphan_assets):
         app.cli.add_command(command)

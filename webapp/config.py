@@ -97,7 +97,11 @@ class Config:
         self.ACCESS_REQUEST_COOLDOWN_DAYS = _int("ACCESS_REQUEST_COOLDOWN_DAYS", 7)
 
         self.CLOUDINARY_URL = os.environ.get("CLOUDINARY_URL", "").strip()
+        # Empty: hyperdesk/<APP_ENV>, so environments sharing one Cloudinary account never mix files.
+        self.CLOUDINARY_FOLDER = os.environ.get("CLOUDINARY_FOLDER", "").strip().strip("/")
         self.MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 5)
+        # Decoding costs about 4 bytes per pixel: 40 MP is ~160 MB of memory for one upload.
+        self.MAX_UPLOAD_MEGAPIXELS = _int("MAX_UPLOAD_MEGAPIXELS", 40)
         # The whole request may carry a little form data beside the largest allowed file.
         self.MAX_CONTENT_LENGTH = (self.MAX_UPLOAD_MB + 1) * 1024 * 1024
         self.UPLOAD_FOLDER = os.path.join(instance_path, "uploads")
