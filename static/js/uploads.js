@@ -5,7 +5,7 @@
 (function () {
   "use strict";
 
-  var held = new WeakMap(); // file input -> the submit buttons disabled while it uploads
+  var held = new WeakMap(); // upload request (its XMLHttpRequest) -> the submit buttons it disabled
 
   function fieldOf(element) {
     return element && element.closest ? element.closest("[data-image-field]") : null;
@@ -42,7 +42,7 @@
     field.setAttribute("aria-busy", "true");
     var buttons = submitButtons(field).filter(function (button) { return !button.disabled; });
     buttons.forEach(function (button) { button.disabled = true; });
-    held.set(input, buttons);
+    held.set(event.detail.xhr, buttons);
   });
 
   // htmx reports upload and then download progress under one name; the bar only moves forward.
@@ -53,14 +53,15 @@
     bar.value = Math.max(bar.value, Math.round((event.detail.loaded / event.detail.total) * 100));
   });
 
-  // The answer replaces the field (and its input) before this event, so the buttons to
-  // release were remembered when the request started.
+  // The answer replaces the field (and its input) before this event, which htmx then fires
+  // on the nearest element still on the page: the request is what ties it to its buttons.
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    var input = event.detail.elt;
-    (held.get(input) || []).forEach(function (button) { button.disabled = false; });
-    held.delete(input);
-    var field = fieldOf(input);
-    if (!field || event.detail.successful || !document.contains(field)) return;
+    var buttons = held.get(event.detail.xhr);
+    if (!buttons) return;
+    held.delete(event.detail.xhr);
+    buttons.forEach(function (button) { button.disabled = false; });
+    var field = fieldOf(event.detail.elt);
+    if (!field || event.detail.successful) return;
     // Nothing was swapped (network failure, unexpected error): put the field back as it was.
     field.removeAttribute("aria-busy");
     field.querySelector("progress").hidden = true;
