@@ -78,6 +78,27 @@ def test_deleting_a_project_releases_its_cover(app, approved_user, make, stored)
     assert asset_count() == 0 and stored() == []
 
 
+def test_creating_a_project_with_a_cover_attaches_it(app, approved_user, make):
+    asset = uploads.store_image(png_file(), approved_user)
+    make.project(approved_user, cover=asset)
+    assert db.session.get(Asset, asset.id).orphaned_at is None
+
+
+def test_changing_the_foreign_key_directly_releases_the_old_image_at_the_end_of_the_request(app, approved_user, make, stored):
+    project = make.project(approved_user)
+    old = uploads.store_image(png_file("red"), approved_user)
+    uploads.replace_image(project, "cover", old)
+    old_id, old_token = old.id, old.key.split(".")[0]
+    new = uploads.store_image(png_file("blue"), approved_user)
+    project.cover_asset_id = new.id  # as a generic form or the back office would
+    db.session.commit()
+    assert db.session.get(Asset, old_id).orphaned_at is not None and new.orphaned_at is None
+    with app.test_request_context():
+        app.process_response(app.response_class())  # the after-request hook deletes released files
+    assert db.session.get(Asset, old_id) is None
+    assert not any(name.startswith(old_token) for name in stored())
+
+
 def test_rolled_back_change_releases_nothing(app, approved_user, make, stored):
     project = make.project(approved_user)
     asset = uploads.store_image(png_file(), approved_user)

@@ -152,3 +152,16 @@ def test_cover_demo_hides_other_peoples_projects(client, approved_user, sign_in,
     sign_in.as_user(approved_user)
     assert client.get(cover_url(project)).status_code == 404
     assert client.post(cover_url(project), data={"cover": ""}).status_code == 404
+
+
+@pytest.fixture
+def two_uploads_a_minute(app_config):
+    """Rate limits on, two uploads a minute per user."""
+    app_config.update(RATELIMIT_ENABLED=True, RATELIMIT_UPLOAD="2 per minute")
+
+
+@pytest.mark.usefixtures("two_uploads_a_minute")
+def test_uploads_are_rate_limited_per_user(client, approved_user, sign_in):
+    sign_in.as_user(approved_user)
+    statuses = [upload(client, b"not an image").status_code for _ in range(3)]
+    assert statuses[-1] == 429 and asset_count() == 0

@@ -114,6 +114,8 @@ class Config:
         self.RATELIMIT_ACCESS_REQUEST = (
             os.environ.get("RATELIMIT_ACCESS_REQUEST", "").strip() or "5 per hour"
         )
+        # Each upload may decode tens of megapixels: bound what one account can make the server do.
+        self.RATELIMIT_UPLOAD = os.environ.get("RATELIMIT_UPLOAD", "").strip() or "30 per minute"
 
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "").strip()
         self.MAIL_PORT = _int("MAIL_PORT", 587)

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from ..errors import NotFound
-from ..extensions import db
+from ..extensions import db, limiter
 from ..htmx import is_htmx, render_page_or_partial, toast
 from ..models import Asset, Project
 from ..permissions import public
@@ -67,7 +67,16 @@ def _own_asset(raw):
     return asset if asset is not None and asset.owner_id == current_user.id else None
 
 
+def _per_user():
+    return f"user:{current_user.get_id().partition(':')[0]}"
+
+
+def _upload_limit():
+    return current_app.config["RATELIMIT_UPLOAD"]
+
+
 @bp.post("/images")
+@limiter.limit(_upload_limit, key_func=_per_user)
 def upload_image():
     """Store the image picked in an image field; answer with the field showing the preview or why not."""
     field = FieldSpec.from_form(request.form)
@@ -77,7 +86,7 @@ def upload_image():
     try:
         if upload is None or not upload.filename:
             raise uploads.UploadError("Choose an image file to upload.")
-        asset = uploads.store_image(upload, current_user)
+        asset = uploads.store_image(upload, current_user._get_current_object())
     except uploads.UploadError as error:
         context["error"] = error.message
         return render_page_or_partial("uploads/upload.html", "uploads/_image_field.html", _form_status(error), **context)
@@ -120,7 +129,8 @@ def save_cover_demo(project_id):
     """Save the cover chosen in the demo form (an uploaded asset id, or a file sent without JavaScript)."""
     project = _own_project(project_id)
     try:
-        asset = uploads.chosen_image(request.form, request.files, "cover", current_user, current=project.cover)
+        user = current_user._get_current_object()
+        asset = uploads.chosen_image(request.form, request.files, "cover", user, current=project.cover)
         uploads.replace_image(project, "cover", asset)
     except uploads.UploadError as error:
         db.session.rollback()
