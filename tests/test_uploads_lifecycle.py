@@ -141,7 +141,7 @@ def test_chosen_image_accepts_only_the_users_own_unattached_upload(app, approved
 
     assert choose(str(mine.id)) == mine
     assert choose("") is None
-    for refused in (str(theirs.id), str(attached.id), "999999", "abc"):
+    for refused in (str(theirs.id), str(attached.id), "999999", "abc", "9" * 30, "-1"):
         with pytest.raises(uploads.UploadError, match="no longer available"):
             choose(refused)
 

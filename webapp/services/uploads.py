@@ -31,7 +31,7 @@ from ..uploads import fields
 from ..uploads.images import CONTENT_TYPES, SIZES, Limits, UploadError, clean_image
 from ..uploads.storage import LocalStorage, StorageError, StoredFile
 
-__all__ = ["UploadError", "store_image", "chosen_image", "set_image", "replace_image", "release",
+__all__ = ["UploadError", "store_image", "chosen_image", "own_asset", "set_image", "replace_image", "release",
            "destroy_released", "purge_orphans", "thumbnail_url"]
 
 log = logging.getLogger(__name__)
@@ -173,11 +173,20 @@ def chosen_image(form, files, name, user, current=None):
         return None
     if current is not None and raw == str(current.id):
         return current
-    asset = db.session.get(Asset, int(raw)) if raw.isdigit() else None
+    asset = own_asset(raw, user)
     # Only the uploader's own, not yet attached uploads may be attached (released ones have no owner).
-    if asset is None or asset.owner_id != user.id or asset.orphaned_at is None:
+    if asset is None or asset.orphaned_at is None:
         raise UploadError(GONE)
     return asset
+
+
+def own_asset(raw_id, user):
+    """The asset a form value names when ``user`` uploaded it, else None (ids of others reveal nothing)."""
+    raw_id = (raw_id or "").strip()
+    if not (raw_id.isdigit() and 0 < int(raw_id) < 2**31):
+        return None
+    asset = db.session.get(Asset, int(raw_id))
+    return asset if asset is not None and user is not None and asset.owner_id == user.id else None
 
 
 def set_image(holder, name, asset):

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..errors import NotFound
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render_page_or_partial, toast
-from ..models import Asset, Project
+from ..models import Project
 from ..permissions import public
 from ..services import uploads
 from .images import ACCEPT, CONTENT_TYPES, SIZES
@@ -24,6 +24,7 @@ FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 @bp.record_once
 def _setup(state):
+    """Give each app its storage backends and the template helpers image fields use."""
     uploads.init_app(state.app)
     state.app.jinja_env.globals.update(thumbnail_url=uploads.thumbnail_url, image_sizes=SIZES, image_accept=ACCEPT)
 
@@ -61,12 +62,6 @@ def _form_status(error):
     return 422 if is_htmx() else error.status
 
 
-def _own_asset(raw):
-    """The current user's asset named by a form value, for a preview; None for anything else."""
-    asset = db.session.get(Asset, int(raw)) if raw and raw.isdigit() else None
-    return asset if asset is not None and asset.owner_id == current_user.id else None
-
-
 def _per_user():
     return f"user:{current_user.get_id().partition(':')[0]}"
 
@@ -80,7 +75,7 @@ def _upload_limit():
 def upload_image():
     """Store the image picked in an image field; answer with the field showing the preview or why not."""
     field = FieldSpec.from_form(request.form)
-    current = _own_asset(request.form.get(field.name, ""))
+    current = uploads.own_asset(request.form.get(field.name), current_user)
     context = {"field": field, "asset": current, "value": request.form.get(field.name, "")}
     upload = request.files.get(f"{field.name}_file")
     try:
@@ -134,7 +129,7 @@ def save_cover_demo(project_id):
         uploads.replace_image(project, "cover", asset)
     except uploads.UploadError as error:
         db.session.rollback()
-        pending = _own_asset(request.form.get("cover", ""))
+        pending = uploads.own_asset(request.form.get("cover"), current_user)
         return render_template("uploads/cover_demo.html", project=project, asset=pending or project.cover,
                                error=error.message), _form_status(error)
     toast("Cover image saved." if project.cover else "Cover image removed.")
