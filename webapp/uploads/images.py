@@ -114,15 +114,14 @@ def _too_many_pixels(limits):
 
 
 def _decode(image):
-    """Decode every pixel of the first frame, upright, or UploadError when the file is damaged."""
-    source_format = image.format
+    """Decode every pixel of the first frame and turn it upright, or UploadError when the file is damaged."""
     try:
         image.seek(0)  # animated GIF/WebP/PNG: the first frame only
         image.load()
-        upright = ImageOps.exif_transpose(image)
+        # In place: a copy of a 40 MP image would cost another ~120 MB.
+        ImageOps.exif_transpose(image, in_place=True)
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
         raise UploadError("The image file is damaged or incomplete. Please upload it again.") from None
-    return upright, source_format
 
 
 def _encode(image, source_format):
@@ -149,18 +148,23 @@ def _encode(image, source_format):
 def clean_image(stream, limits):
     """Read, check and re-encode an uploaded image; UploadError says what is wrong with it."""
     data = read_limited(stream, limits.max_bytes)
-    with _open(data, limits) as opened:
-        decoded, source_format = _decode(opened)
-        image, encoded = _encode(decoded, source_format)
+    image = _open(data, limits)
+    source_format = image.format
+    _decode(image)
+    image, encoded = _encode(image, source_format)
     return CleanImage(encoded, image, source_format, image.width, image.height)
 
 
 def thumbnail(image, size):
-    """A copy of ``image`` cropped to fill the named size, for local storage."""
+    """A copy of ``image`` cropped from its centre to fill the named size, for local storage."""
     width, height = SIZES[size]
     if image.mode not in ("RGB", "RGBA", "L"):
         image = image.convert("RGBA" if image.has_transparency_data else "RGB")
-    return ImageOps.fit(image, (width, height), method=Image.Resampling.LANCZOS)
+    source_width, source_height = image.size
+    crop_width, crop_height = min(source_width, source_height * width / height), min(source_height, source_width * height / width)
+    left, top = (source_width - crop_width) / 2, (source_height - crop_height) / 2
+    # reducing_gap shrinks by whole factors first: several times faster on large photos, same look.
+    return image.resize((width, height), Image.Resampling.LANCZOS, box=(left, top, left + crop_width, top + crop_height), reducing_gap=3.0)
 
 
 def thumbnail_ext(ext):
