@@ -97,11 +97,13 @@ def register_blueprints(app):
     from .auth.views import bp as auth_bp
     from .health.views import bp as health_bp
     from .main.views import bp as main_bp
+    from .uploads.views import bp as uploads_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp, url_prefix="/health")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(access_bp, url_prefix="/access")
+    app.register_blueprint(uploads_bp, url_prefix="/uploads")
 
 
 def register_admin(app):

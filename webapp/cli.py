@@ -9,6 +9,7 @@ from .deploy_checks import Severity, deploy_problems
 from .extensions import db
 from .models import AccountStatus, Role, User
 from .services.accounts import is_email_address
+from .uploads.cli import purge_orphan_assets
 
 
 @click.command("create-admin")
@@ -58,5 +59,5 @@ def check_deploy():
 
 def register_commands(app):
     """Make the commands available as ``flask --app webapp <command>``."""
-    for command in (create_admin, seed_demo, check_deploy):
+    for command in (create_admin, seed_demo, check_deploy, purge_orphan_assets):
         app.cli.add_command(command)

@@ -96,7 +96,11 @@ class Config:
         self.ACCESS_REQUEST_COOLDOWN_DAYS = _int("ACCESS_REQUEST_COOLDOWN_DAYS", 7)
 
         self.CLOUDINARY_URL = os.environ.get("CLOUDINARY_URL", "").strip()
+        # Empty: hyperdesk/<APP_ENV>, so environments sharing one Cloudinary account never mix files.
+        self.CLOUDINARY_FOLDER = os.environ.get("CLOUDINARY_FOLDER", "").strip().strip("/")
         self.MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 5)
+        # Decoding costs about 4 bytes per pixel: 40 MP is ~160 MB of memory for one upload.
+        self.MAX_UPLOAD_MEGAPIXELS = _int("MAX_UPLOAD_MEGAPIXELS", 40)
         # The whole request may carry a little form data beside the largest allowed file.
         self.MAX_CONTENT_LENGTH = (self.MAX_UPLOAD_MB + 1) * 1024 * 1024
         self.UPLOAD_FOLDER = os.path.join(instance_path, "uploads")
@@ -111,6 +115,8 @@ class Config:
         self.RATELIMIT_ACCESS_REQUEST = (
             os.environ.get("RATELIMIT_ACCESS_REQUEST", "").strip() or "5 per hour"
         )
+        # Each upload may decode tens of megapixels: bound what one account can make the server do.
+        self.RATELIMIT_UPLOAD = os.environ.get("RATELIMIT_UPLOAD", "").strip() or "30 per minute"
 
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "").strip()
         self.MAIL_PORT = _int("MAIL_PORT", 587)
