@@ -94,3 +94,16 @@ def test_backup_without_database_url_says_what_is_missing(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("backup-db: DATABASE_URL is not set")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_database_password_leaves_the_url_for_pgpassword():
+    """backup-db and restore-db must not put the password on a command line, where `ps` shows it."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "lib" / "libpq-url.sh"
+    result = subprocess.run(
+        ["bash", "-c", f'source "{script}"; printf "%s|%s|%s" "$url" "$PGPASSWORD" "$database"'],
+        env={"DATABASE_URL": "postgres://hyper:p%40ss%3Aw%2Frd@db.internal:5432/hyperdesk?sslmode=require", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == "postgresql://hyper@db.internal:5432/hyperdesk?sslmode=require|p@ss:w/rd|hyperdesk"
