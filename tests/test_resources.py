@@ -1,5 +1,6 @@
 """The declarative layer: a model declared in a test gets working, owner-only pages from the defaults."""
 
+import io
 from typing import Optional
 
 import pytest
@@ -11,7 +12,7 @@ from tests.plugins.accounts import SignIn
 from webapp.extensions import db
 from webapp.models import User
 from webapp.projects.declarations import PROJECTS, SPECIFICATIONS
-from webapp.resources import Column, NavEntry, Parent, Position, Resource, TextField, register_resources, substring_filter
+from webapp.resources import Column, Field, NavEntry, Parent, Position, Resource, TextField, register_resources, substring_filter
 from webapp.resources.registry import Registry
 from webapp.resources.views import safe_next
 
@@ -71,10 +72,33 @@ NOTES = Resource(
 )
 
 
+class FileNameField(Field):
+    """A file field, as an upload feature would declare one: here it keeps only the file's name."""
+
+    widget = "file"
+    multipart = True
+
+    def raw(self, data):
+        upload = data.get(self.name)
+        return getattr(upload, "filename", "") or ""
+
+
+UPLOADED = Resource(
+    model=Bookmark,
+    name="uploaded",
+    singular="upload",
+    plural="uploads",
+    title="title",
+    owner="owner_id",
+    fields=[FileNameField("title", "File", required=True)],
+    columns=[Column("title", "File")],
+)
+
+
 @pytest.fixture
 def declared(app):
     """The app serving bookmarks and their notes, with their tables made for this test only."""
-    register_resources(app, [BOOKMARKS, NOTES])
+    register_resources(app, [BOOKMARKS, NOTES, UPLOADED])
     ThrowawayBase.metadata.create_all(db.engine)
     yield
     db.session.remove()
@@ -137,6 +161,13 @@ def test_declared_child_is_listed_added_and_reordered_on_its_parent_page(client,
     client.post(f"/notes/{notes[1].id}/move", data={"direction": "up"}, headers=HX)
     page = client.get(f"/bookmarks/{bookmark_id}").get_data(as_text=True)
     assert 'id="notes-section"' in page and page.index(">second<") < page.index(">first<")
+
+
+def test_a_file_field_is_added_by_declaration(client, alice):
+    form = client.get("/uploaded/new").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in form and '<input type="file" id="uploaded-new-title" name="title"' in form
+    response = client.post("/uploaded/", data={"title": (io.BytesIO(b"%PDF"), "plan.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 303 and db.session.scalar(select(Bookmark.title)) == "plan.pdf"
 
 
 def test_a_model_without_its_own_templates_uses_the_defaults_and_projects_use_theirs(app, declared):

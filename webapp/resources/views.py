@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
+from werkzeug.datastructures import CombinedMultiDict
 
 from ..htmx import current_url, is_partial, render_page_or_partial, toast
 from ..services import records
@@ -51,6 +52,12 @@ class ResourceViews:
     def __init__(self, resource, registry):
         self.resource = resource
         self.registry = registry
+
+    def _submitted(self):
+        """The posted values; uploaded files too when a field takes them."""
+        if self.resource.multipart:
+            return CombinedMultiDict([request.files, request.form])
+        return request.form
 
     def _parent(self, parent_id):
         if self.resource.parent is None:
@@ -104,9 +111,9 @@ class ResourceViews:
         """Store a new row; invalid input comes back in place (422) with the typed values kept."""
         parent = self._parent(parent_id)
         try:
-            obj = records.create(self.resource, request.form, current_user, parent and parent.obj)
+            obj = records.create(self.resource, self._submitted(), current_user, parent and parent.obj)
         except InvalidForm as error:
-            form = FormState.submitted(self.resource, request.form, f"{self.resource.name}-new", error.errors)
+            form = FormState.submitted(self.resource, self._submitted(), f"{self.resource.name}-new", error.errors)
             context = self._list_context(parent, None, form)
             return render_page_or_partial(self._template("form.html"), self._template("_new.html"), 422, **context)
         toast(f"Added {self.resource.singular} “{self.resource.describe(obj)}”.")
@@ -139,9 +146,9 @@ class ResourceViews:
         record = self._record(record_id)
         next_url = safe_next(request.form.get("next"))
         try:
-            records.update(self.resource, record.obj, request.form, current_user)
+            records.update(self.resource, record.obj, self._submitted(), current_user)
         except InvalidForm as error:
-            form = FormState.submitted(self.resource, request.form, self._row_prefix(record.obj), error.errors)
+            form = FormState.submitted(self.resource, self._submitted(), self._row_prefix(record.obj), error.errors)
             context = self._record_context(record, form=form, next=next_url)
             return render_page_or_partial(self._template("form.html"), self._template("_row_form.html"), 422, **context)
         toast(f"Saved {self.resource.singular} “{self.resource.describe(record.obj)}”.")
