@@ -34,22 +34,19 @@
   });
 
   // When a row disappears (deleted), keep keyboard focus in the list: on the next row,
-  // else the previous one, else the section.
-  var refocus = null;
+  // else the previous one, else the section. The removed row fires no later events, so
+  // the focus moves once the swap (synchronous after this event) is done.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    refocus = null;
-    if (target && target.classList && target.classList.contains("record") && event.detail.serverResponse === "") {
-      var next = target.nextElementSibling || target.previousElementSibling;
-      refocus = next && next.classList.contains("record") ? next : target.closest("section");
-    }
-  });
-  document.body.addEventListener("htmx:afterSettle", function () {
-    if (!refocus) return;
-    var wanted = refocus.querySelector("a, button") || refocus;
-    if (!wanted.hasAttribute("tabindex") && wanted === refocus) wanted.setAttribute("tabindex", "-1");
-    wanted.focus();
-    refocus = null;
+    if (!target || !target.classList || !target.classList.contains("record") || event.detail.serverResponse !== "") return;
+    var next = target.nextElementSibling || target.previousElementSibling;
+    var landing = next && next.classList.contains("record") ? next : target.closest("section");
+    setTimeout(function () {
+      if (target.isConnected || !landing || !landing.isConnected) return;
+      var wanted = landing.querySelector("a, button") || landing;
+      if (wanted === landing && !landing.hasAttribute("tabindex")) landing.setAttribute("tabindex", "-1");
+      wanted.focus();
+    }, 0);
   });
 
   // "Copy" buttons (hidden until this script runs) copy their target field's value.

@@ -84,6 +84,26 @@ def add_items_with_enter(page):
     assert item_texts(page) == ITEMS
 
 
+def edit_an_item_in_place(page):
+    page.locator("#items-rows").get_by_role("link", name=ITEMS[1], exact=True).click()
+    field = page.locator("#items-rows .record-editing").get_by_label("Item")
+    expect(field).to_be_focused()
+    field.fill("Changed my mind")
+    field.press("Escape")
+    expect(page.locator("#items-rows .item-text").nth(1)).to_have_text(ITEMS[1])
+    expect(page.locator("#items-rows .item-text").nth(1)).to_be_focused()
+    page.keyboard.press("Enter")
+    field = page.locator("#items-rows .record-editing").get_by_label("Item")
+    field.fill(ITEMS[1] + " or fewer")
+    field.press("Enter")
+    expect(page.locator("#items-rows .item-text").nth(1)).to_have_text(ITEMS[1] + " or fewer")
+    field = page.locator("#items-rows .item-text").nth(1)
+    field.click()
+    page.locator("#items-rows .record-editing").get_by_label("Item").fill(ITEMS[1])
+    page.locator("#items-rows .record-editing").get_by_role("button", name="Save").click()
+    expect(page.locator("#items-rows .item-text")).to_have_text(ITEMS)
+
+
 def reorder_by_drag_and_keyboard(page):
     handle = page.locator("#items-rows .record").nth(2).locator(".drag-handle")
     handle.drag_to(page.locator("#items-rows .record").nth(0), target_position={"x": 20, "y": 5})
@@ -127,6 +147,7 @@ def test_a_days_work_with_javascript(browse, alice, screenshot):
     screenshot(page, "projects-list")
     add_specification(page)
     add_items_with_enter(page)
+    edit_an_item_in_place(page)
     reorder_by_drag_and_keyboard(page)
     screenshot(page, "specification-page")
     page.get_by_role("link", name="Website relaunch 2027", exact=True).click()
@@ -149,6 +170,7 @@ def test_deleting_asks_first_and_removes_the_row(browse, alice):
     row.get_by_role("link", name="Delete").click()
     expect(row).to_have_count(0)
     assert messages == ["Delete project “Mobile app”? This cannot be undone."]
+    expect(page.get_by_role("link", name="Quarterly report", exact=True)).to_be_focused()
     page.locator(".toast", has_text="Deleted project “Mobile app”.").wait_for()
     expect(page.locator("#projects-rows .record")).to_have_count(1)
     page.reload()
