@@ -34,6 +34,12 @@ def test_list_shows_only_my_projects_newest_first_as_a_full_page(client, alice, 
     assert row_names(html) == ["Newer", "Older"]
 
 
+def test_boosted_navigation_gets_the_full_page(client, alice, make):
+    make.project(alice, name="Roof")
+    html = client.get("/projects/?q=roof", headers=BOOSTED).get_data(as_text=True)
+    assert "<html" in html and row_names(html) == ["Roof"]
+
+
 def test_search_fragment_holds_only_the_list(client, alice, make):
     make.project(alice, name="Kitchen remodel")
     make.project(alice, name="Garden")

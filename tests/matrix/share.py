@@ -2,8 +2,8 @@
 
 from tests import factories
 
-from .projects import ids
 from . import NOT_APPROVED, REDIRECT, ROLES, Route, outcomes
+from .projects import ids
 
 OWNER_CHANGES = {"user": REDIRECT, "other_user": 404, "admin": 404}
 
