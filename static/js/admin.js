@@ -2,9 +2,10 @@
 (function () {
   "use strict";
 
-  // Flask-Admin uses javascript: links as inert anchors; the CSP would refuse to run them.
+  // Flask-Admin uses javascript: links as inert anchors (the CSP would refuse to run them), and
+  // our filter menu uses "#" links: neither should navigate.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest('a[href^="javascript:"]');
+    var link = event.target.closest('a[href^="javascript:"], a.filter[href="#"]');
     if (link) event.preventDefault();
   });
 
