@@ -3,7 +3,7 @@
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Asset, AuditEvent, StorageBackend
+from webapp.models import AccessRequest, Asset, AuditEvent, Project, StorageBackend
 
 pytestmark = pytest.mark.browser
 
@@ -45,4 +45,61 @@ def test_main_pages_render_in_the_users_theme_without_script_errors(browse, back
         page.goto(url)
         page.locator(".hd-admin").wait_for()
         screenshot(page, f"admin-{name}-{theme}")
+    assert page.console_errors == []
+
+
+def test_batch_approval_with_a_note_through_the_confirmation_page(browse, back_office, screenshot):
+    page = browse.page(back_office)
+    page.goto("/admin/access-requests/")
+    page.locator("input.action-rowtoggle").check()
+    page.get_by_role("button", name="With selected").click()
+    page.locator(".dropdown-menu [data-admin-action=approve]").click()
+    page.get_by_label("Note for these people (optional)").fill("Welcome to Hyperdesk")
+    screenshot(page, "admin-approve-confirmation")
+    page.get_by_role("button", name="Approve 2 requests").click()
+    page.locator(".alert-success", has_text="Approved: grace@example.com, linus@example.com.").wait_for()
+    notes = {request.decision_note for request in db.session.query(AccessRequest)}
+    assert notes == {"Welcome to Hyperdesk"}
+    assert page.console_errors == []
+
+
+def test_delete_asks_first_and_a_no_keeps_the_record(browse, back_office):
+    page = browse.page(back_office)
+    page.goto("/admin/projects/")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.locator("form.icon button").first.click()
+    assert db.session.query(Project).count() == 2
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form.icon button").first.click()
+    page.locator(".alert-success", has_text="successfully deleted").wait_for()
+    assert db.session.query(Project).count() == 1
+    assert page.console_errors == []
+
+
+def test_a_filter_is_added_from_the_menu(browse, back_office):
+    page = browse.page(back_office)
+    page.goto("/admin/users/")
+    page.get_by_role("button", name="Add Filter").click()
+    page.locator("a.filter", has_text="Status").click()
+    page.locator("#filter_form td:last-child .select2-container a").click()
+    page.locator(".select2-drop-active .select2-result-label", has_text="suspended").click()
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/admin/users/?*flt*")
+    table = page.locator("table.model-list")
+    assert "ken@example.com" in table.inner_text() and "grace@example.com" not in table.inner_text()
+    assert page.console_errors == []
+
+
+def test_the_owner_picker_searches_as_you_type(browse, back_office, screenshot):
+    project = db.session.query(Project).filter_by(name="Warehouse move 1").one()
+    page = browse.page(back_office)
+    page.goto(f"/admin/projects/edit/?id={project.id}")
+    page.locator("#s2id_owner a.select2-choice").click()
+    page.locator(".select2-drop-active input.select2-input").fill("barb")
+    page.locator(".select2-result-label", has_text="barbara@example.com").click()
+    screenshot(page, "admin-project-edit")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator(".alert-success", has_text="Record was successfully saved").wait_for()
+    db.session.expire_all()
+    assert db.session.get(Project, project.id).owner.email == "barbara@example.com"
     assert page.console_errors == []
