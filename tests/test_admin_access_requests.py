@@ -32,11 +32,13 @@ def decided(make, admin, email="old@example.com", status="rejected"):
     return make.access_request(person, status=status, decided_by=admin, decided_at=utcnow())
 
 
-def test_pending_requests_come_first_oldest_on_top(office, make, admin, waiting):
-    decided(make, admin)
+def test_pending_requests_come_first_then_the_latest_decisions(office, make, admin, waiting):
+    decided(make, admin, email="older@example.com")
+    decided(make, admin, email="newer@example.com")
     html = office.get(LIST).get_data(as_text=True)
     table = html.index("model-list")
-    positions = [html.index(email, table) for email in ("grace@example.com", "linus@example.com", "old@example.com")]
+    order = ("linus@example.com", "grace@example.com", "newer@example.com", "older@example.com")
+    positions = [html.index(email, table) for email in order]
     assert positions == sorted(positions)
 
 

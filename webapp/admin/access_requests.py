@@ -6,7 +6,6 @@ from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import case
 
 from ..access.views import mailer
 from ..errors import DomainError
@@ -42,7 +41,7 @@ class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
     column_list = ("id", "user", "status", "reason", "created_at", "decided_by", "decided_at", "decision_note")
     column_searchable_list = ("user.email", "user.name")
     column_filters = ("status", "created_at", "decided_at", "user.email")
-    column_sortable_list = ("id", "created_at")
+    column_sortable_list = ("id",)
     column_formatters = {"reason": _reason_column}
     column_labels = {"user": "Person", "user.email": "Person's e-mail", "decision_note": "Note"}
     row_buttons = (
@@ -58,10 +57,9 @@ class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         if sort_column is None:
-            # Pending requests first (oldest waiting at the top), then the decided ones, newest first.
-            waiting = case((AccessRequest.status == RequestStatus.pending, 0), else_=1)
-            ordered = query.order_by(waiting, case((waiting == 0, AccessRequest.id), else_=-AccessRequest.id))
-            return ordered, joins
+            # Undecided requests (no decision time) first, then the latest decisions: one
+            # backward walk of the (decided_at, id) index, however long the history grows.
+            return query.order_by(AccessRequest.decided_at.desc().nulls_first(), AccessRequest.id.desc()), joins
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     @action("approve", "Approve")

@@ -13,8 +13,9 @@ class ProjectView(AdminModelView):
     column_details_list = ("id", "cover", "name", "description", "owner", "status", "share_token", "created_at", "updated_at")
     column_export_list = ("id", "name", "description", "owner", "status", "cover_asset_id", "created_at", "updated_at")
     column_searchable_list = ("name",)
-    column_filters = ("owner.email", "owner_id", "status", "created_at", "updated_at")
-    column_sortable_list = ("id", "name", "created_at", "updated_at")
+    column_filters = ("owner.email", "owner_id", "status", "created_at")
+    # Only indexed orders: a sort without an index reads the whole table (docs/admin.md).
+    column_sortable_list = ("id", "name", "created_at")
     column_formatters = {"cover": formatters.thumbnail_column}
     column_formatters_detail = {"cover": formatters.thumbnail_column}
     column_labels = {"owner.email": "Owner's e-mail", "owner_id": "Owner id"}
@@ -30,8 +31,8 @@ class SpecificationView(AdminModelView):
 
     column_list = ("id", "title", "project", "created_at", "updated_at")
     column_searchable_list = ("title",)
-    column_filters = ("project_id", "project.name", "created_at", "updated_at")
-    column_sortable_list = ("id", "title", "created_at", "updated_at")
+    column_filters = ("project_id", "project.name", "created_at")
+    column_sortable_list = ("id",)
     column_labels = {"project_id": "Project id", "project.name": "Project name"}
     form_columns = ("project", "title", "body")
     form_ajax_refs = {"project": lookup("project", Project, "name")}
@@ -45,8 +46,8 @@ class BulletItemView(AdminModelView):
 
     column_list = ("id", "text", "position", "specification", "created_at", "updated_at")
     column_searchable_list = ("text",)
-    column_filters = ("specification_id", "specification.title", "created_at", "updated_at")
-    column_sortable_list = ("id", "created_at", "updated_at")
+    column_filters = ("specification_id", "specification.title", "created_at")
+    column_sortable_list = ("id",)
     column_labels = {"specification_id": "Specification id", "specification.title": "Specification title"}
     form_columns = ("specification", "text", "position")
     form_ajax_refs = {"specification": lookup("specification", Specification, "title")}
@@ -63,7 +64,7 @@ class AssetView(AdminModelView):
     column_export_list = ("id", "key", "url", "storage", "content_type", "bytes", "width", "height", "owner", "created_at", "orphaned_at")
     column_searchable_list = ("key",)
     column_filters = ("owner.email", "owner_id", "storage", "content_type", "created_at", "orphaned_at")
-    column_sortable_list = ("id", "created_at")
+    column_sortable_list = ("id",)
     column_formatters = {"preview": formatters.thumbnail_column}
     column_formatters_detail = {"preview": formatters.thumbnail_column}
     column_labels = {"owner.email": "Owner's e-mail", "owner_id": "Owner id", "orphaned_at": "Orphaned"}

@@ -25,7 +25,7 @@ class UserView(AdminModelView):
     column_list = ("id", "email", "name", "role", "status", "created_at", "last_login_at")
     column_searchable_list = ("email", "name")
     column_filters = ("role", "status", "created_at", "last_login_at")
-    column_sortable_list = ("id", "email", "created_at")
+    column_sortable_list = ("id", "email")
     column_details_exclude_list = ("session_version",)
     column_export_exclude_list = ("session_version", "settings", "google_sub")
     form_columns = ("name",)
