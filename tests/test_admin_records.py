@@ -189,3 +189,22 @@ def test_asset_create_edit_delete_and_details(office, approved_user):
 def test_deleting_a_cover_leaves_the_project_without_one(office, records):
     office.post("/admin/assets/delete/", data={"id": records["cover"].id})
     assert db.session.get(Project, records["boat"].id).cover_asset_id is None
+
+
+def test_details_link_to_related_lists(office, records, approved_user):
+    project_html = office.get(f"/admin/projects/details/?id={records['boat'].id}").get_data(as_text=True)
+    spec_html = office.get(f"/admin/specifications/details/?id={records['spec'].id}").get_data(as_text=True)
+    user_html = office.get(f"/admin/users/details/?id={approved_user.id}").get_data(as_text=True)
+    assert f"/admin/specifications/?flt0_project_id_equals={records['boat'].id}" in project_html
+    assert f"/admin/bullet-items/?flt0_specification_id_equals={records['spec'].id}" in spec_html
+    assert f"/admin/projects/?flt0_owner_id_equals={approved_user.id}" in user_html
+    assert f"/admin/audit-log/?flt0_actor_id_equals={approved_user.id}" in user_html
+
+
+def test_related_links_filter_the_lists_they_open(office, records, make, pending_user):
+    make.access_request(pending_user)
+    make.access_request(make.user(email="other@example.com", status="pending"))
+    items = table(office.get("/admin/bullet-items/", query_string={"flt0_specification_id_equals": records["spec"].id}))
+    requests = table(office.get("/admin/access-requests/", query_string={"flt0_persons_email_equals": "newcomer@example.com"}))
+    assert "Check the keel" in items and "Sand the deck" in items
+    assert "newcomer@example.com" in requests and "other@example.com" not in requests

@@ -115,6 +115,10 @@ class AdminModelView(AdminAccessMixin, ModelView):
     def search_placeholder(self):
         return f"Search {self.name.lower()}"
 
+    def related_links(self, model):
+        """(label, url) pairs shown under a record's details: its children, its history."""
+        return []
+
 
 class ReadOnlyRowsMixin:
     """For views whose decided rows must not be deleted: hides and refuses their delete."""

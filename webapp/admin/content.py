@@ -1,5 +1,7 @@
 """The example domain in the back office: projects, specifications, bullet items and image assets."""
 
+from flask import url_for
+
 from ..models import Asset, BulletItem, Project, Specification, User
 from . import formatters
 from .base import AdminModelView
@@ -25,6 +27,12 @@ class ProjectView(AdminModelView):
     def search_placeholder(self):
         return "Project name"
 
+    def related_links(self, model):
+        return [
+            ("Its specifications", url_for("admin_specification.index_view", flt0_project_id_equals=model.id)),
+            ("Owner", url_for("admin_users.details_view", id=model.owner_id)),
+        ]
+
 
 class SpecificationView(AdminModelView):
     """Specifications inside projects: search by title, filter by project and dates."""
@@ -39,6 +47,12 @@ class SpecificationView(AdminModelView):
 
     def search_placeholder(self):
         return "Specification title"
+
+    def related_links(self, model):
+        return [
+            ("Its bullet items", url_for("admin_bullet_item.index_view", flt0_specification_id_equals=model.id)),
+            ("Its project", url_for("admin_project.details_view", id=model.project_id)),
+        ]
 
 
 class BulletItemView(AdminModelView):

@@ -1,5 +1,6 @@
 """The Users page: find people, correct their names, and change their status or role through the rules."""
 
+from flask import url_for
 from flask_admin.actions import action
 from flask_login import current_user
 
@@ -41,6 +42,13 @@ class UserView(AdminModelView):
 
     def search_placeholder(self):
         return "E-mail or name"
+
+    def related_links(self, model):
+        return [
+            ("Their projects", url_for("admin_project.index_view", flt0_owner_id_equals=model.id)),
+            ("Their access requests", url_for("admin_access_request.index_view", flt0_persons_email_equals=model.email)),
+            ("What they did (audit log)", url_for("admin_audit_event.index_view", flt0_actor_id_equals=model.id)),
+        ]
 
     @action("suspend", "Suspend", "Suspend the selected accounts? They lose access at their next request.")
     def action_suspend(self, ids):
