@@ -208,3 +208,9 @@ def test_related_links_filter_the_lists_they_open(office, records, make, pending
     requests = table(office.get("/admin/access-requests/", query_string={"flt0_persons_email_equals": "newcomer@example.com"}))
     assert "Check the keel" in items and "Sand the deck" in items
     assert "newcomer@example.com" in requests and "other@example.com" not in requests
+
+
+def test_export_keeps_formulas_typed_by_users_as_text(office, make, approved_user):
+    make.project(approved_user, name='=HYPERLINK("http://evil.example","click")')
+    body = office.get("/admin/projects/export/csv/", buffered=True).get_data(as_text=True)
+    assert "'=HYPERLINK(" in body

@@ -14,6 +14,9 @@ from . import formatters
 from .filters import HyperdeskFilterConverter
 from .history import recording_changes
 
+# Cells a spreadsheet would read as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 
 class AdminAccessMixin:
     """Admit approved administrators; send others to sign-in (anonymous) or a 403 page.
@@ -103,6 +106,13 @@ class AdminModelView(AdminAccessMixin, ModelView):
             flash("The database refused this change: it conflicts with another record.", "error")
             return True
         return super().handle_view_exception(exc)
+
+    def get_export_value(self, model, name):
+        value = super().get_export_value(model, name)
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            # A spreadsheet would run "=HYPERLINK(...)" typed by a user; a leading quote keeps it text.
+            return "'" + value
+        return value
 
     def buttons_for(self, row):
         """The one-click actions that apply to ``row`` (the service still has the last word)."""

@@ -2,7 +2,7 @@
 
 from flask import url_for
 
-from ..models import Asset, BulletItem, Project, Specification, User
+from ..models import Asset, Project, Specification, User
 from . import formatters
 from .base import AdminModelView
 from .lookups import lookup

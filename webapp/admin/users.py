@@ -4,7 +4,7 @@ from flask import url_for
 from flask_admin.actions import action
 from flask_login import current_user
 
-from ..models import AccountStatus, Role, User
+from ..models import AccountStatus, Role
 from ..services import access
 from .actions import apply_to_users
 from .base import AdminModelView, RowButton
