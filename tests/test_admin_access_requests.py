@@ -61,11 +61,12 @@ def test_export_lists_the_requests(office, waiting):
     assert "grace@example.com" in body and "I review the mobile checklists." in body
 
 
-def test_approve_action_asks_for_a_note_first_and_changes_nothing(office, waiting):
-    response = office.post(ACTION, data={"action": "approve", "rowid": [str(r.id) for r in waiting], "url": LIST})
+@pytest.mark.parametrize("action, count, button", [("approve", 1, "Approve 1 request"), ("reject", 2, "Reject 2 requests")])
+def test_an_action_asks_for_a_note_first_and_changes_nothing(office, waiting, action, count, button):
+    response = office.post(ACTION, data={"action": action, "rowid": [str(r.id) for r in waiting[:count]], "url": LIST})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Approve 2 requests" in html and 'name="note"' in html and 'name="csrf_token"' in html
+    assert button in html and 'name="note"' in html and 'name="csrf_token"' in html
     assert {r.status for r in db.session.query(AccessRequest)} == {"pending"}
 
 
@@ -77,6 +78,13 @@ def test_confirmed_approval_of_a_selection_applies_the_note(office, waiting):
     assert {u.status for u in db.session.query(User).filter(User.email != "admin@example.com")} == {"approved"}
     assert "Approved: grace@example.com, linus@example.com." in html
     assert len(db.session.query(AuditEvent).filter_by(action="access.approved").all()) == 2
+
+
+def test_confirmed_rejection_of_a_selection(office, waiting):
+    data = {"decision": "reject", "rowid": [str(r.id) for r in waiting], "note": "Not this quarter", "url": LIST}
+    html = office.post(DECIDE, data=data, follow_redirects=True).get_data(as_text=True)
+    assert {(r.status, r.decision_note) for r in db.session.query(AccessRequest)} == {("rejected", "Not this quarter")}
+    assert "Rejected: grace@example.com, linus@example.com." in html
 
 
 def test_confirmed_rejection_of_one_request(office, waiting):

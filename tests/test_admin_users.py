@@ -124,6 +124,14 @@ def test_make_admin_one_and_many(office, make, approved_user):
     assert len(events("user.made_admin")) == 2
 
 
+def test_revoke_admin_from_one_colleague(office, make):
+    colleague = make.user(role="admin")
+    html = act(office, "revoke_admin", colleague).get_data(as_text=True)
+    assert db.session.get(User, colleague.id).role == "user"
+    assert f"No longer administrators: {colleague.email}." in html
+    assert events("user.admin_revoked")[0].target_id == str(colleague.id)
+
+
 def test_revoke_admin_from_others_but_never_yourself(office, admin, make):
     colleague = make.user(role="admin")
     html = act(office, "revoke_admin", colleague, admin).get_data(as_text=True)
