@@ -1,11 +1,11 @@
-"""The upload endpoint, local file serving and the cover demo form, over HTTP on local storage."""
+"""The upload endpoint and local file serving, over HTTP on local storage."""
 
 import io
 
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from tests.uploads_support import asset_count, image_bytes, post_multipart, upload
+from tests.uploads_support import asset_count, image_bytes, upload
 from webapp.extensions import db
 from webapp.models import Asset
 from webapp.services import uploads
@@ -94,64 +94,6 @@ def test_failed_upload_never_previews_someone_elses_asset(client, approved_user,
     sign_in.as_user(approved_user)
     html = upload(client, b"nope", htmx=True, extra={"cover": str(theirs.id)}).get_data(as_text=True)
     assert theirs.url not in html and uploads.thumbnail_url(theirs, "card") not in html
-
-
-def cover_url(project):
-    return f"/uploads/demo/projects/{project.id}/cover"
-
-
-def test_cover_demo_shows_the_field_in_a_multipart_form(client, approved_user, sign_in, make):
-    project = make.project(approved_user)
-    sign_in.as_user(approved_user)
-    html = client.get(cover_url(project)).get_data(as_text=True)
-    assert 'enctype="multipart/form-data"' in html and 'name="cover_file"' in html and "No image" in html
-
-
-def test_cover_demo_saves_a_file_sent_without_javascript(client, approved_user, sign_in, make):
-    project = make.project(approved_user)
-    sign_in.as_user(approved_user)
-    response = post_multipart(client, cover_url(project), {"cover": "", "cover_file": png_file()})
-    assert response.status_code == 303 and response.headers["Location"].endswith(cover_url(project))
-    assert project.cover is not None and project.cover.orphaned_at is None
-    html = client.get(cover_url(project)).get_data(as_text=True)
-    assert uploads.thumbnail_url(project.cover, "card") in html and uploads.thumbnail_url(project.cover, "thumb") in html
-
-
-def test_cover_demo_saves_an_uploaded_asset_and_deletes_the_old_cover(client, approved_user, sign_in, make):
-    project = make.project(approved_user)
-    old = uploads.store_image(png_file("red"), approved_user)
-    uploads.replace_image(project, "cover", old)
-    old_id = old.id
-    new = uploads.store_image(png_file("blue"), approved_user)
-    sign_in.as_user(approved_user)
-    assert client.post(cover_url(project), data={"cover": str(new.id)}).status_code == 303
-    assert project.cover_asset_id == new.id and db.session.get(Asset, old_id) is None
-
-
-def test_cover_demo_refuses_a_bad_file_and_keeps_the_cover(client, approved_user, sign_in, make):
-    project = make.project(approved_user)
-    cover = uploads.store_image(png_file(), approved_user)
-    uploads.replace_image(project, "cover", cover)
-    sign_in.as_user(approved_user)
-    bad = FileStorage(io.BytesIO(b"<svg onload=alert(1)>"), "x.png", content_type="image/png")
-    response = post_multipart(client, cover_url(project), {"cover": str(cover.id), "cover_file": bad})
-    assert response.status_code == 422 and "SVG images are not accepted" in response.get_data(as_text=True)
-    assert project.cover_asset_id == cover.id and asset_count() == 1
-
-
-def test_cover_demo_removes_the_cover(client, approved_user, sign_in, make):
-    project = make.project(approved_user)
-    uploads.replace_image(project, "cover", uploads.store_image(png_file(), approved_user))
-    sign_in.as_user(approved_user)
-    response = client.post(cover_url(project), data={"cover": str(project.cover_asset_id), "cover_remove": "1"})
-    assert response.status_code == 303 and project.cover_asset_id is None and asset_count() == 0
-
-
-def test_cover_demo_hides_other_peoples_projects(client, approved_user, sign_in, make):
-    project = make.project(make.user())
-    sign_in.as_user(approved_user)
-    assert client.get(cover_url(project)).status_code == 404
-    assert client.post(cover_url(project), data={"cover": ""}).status_code == 404
 
 
 @pytest.fixture

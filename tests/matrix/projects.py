@@ -57,7 +57,8 @@ def _writes(endpoint_prefix, collection_args, member_args, data, root=False):
 
 ROUTES = [
     *_reads("projects", lambda w: {}, _project, root=True),
-    *_writes("projects", lambda w: {}, _project, {"name": "Matrix project", "status": "active"}, root=True),
+    # Projects have a cover image field; an empty one means "no cover" (the form as a browser sends it).
+    *_writes("projects", lambda w: {}, _project, {"name": "Matrix project", "status": "active", "cover": ""}, root=True),
     *_reads("specifications", _in_project, _spec),
     *_writes("specifications", _in_project, _spec, {"title": "Matrix spec", "body": ""}),
     *_reads("items", _in_spec, _item),

@@ -4,6 +4,7 @@ from ..models import BulletItem, Project, ProjectStatus, Specification
 from ..resources import (
     ChoiceField,
     Column,
+    ImageField,
     NavEntry,
     Parent,
     Position,
@@ -30,8 +31,10 @@ PROJECTS = Resource(
         TextField("name", "Name", required=True, max_length=200, placeholder="What is it called?"),
         ChoiceField("status", "Status", choices=STATUS_CHOICES),
         TextAreaField("description", "Description", max_length=5000, rows=2),
+        ImageField("cover", "Cover image"),
     ],
     columns=[
+        Column("cover", "Cover", cell="thumbnail"),
         Column("name", "Name", cell="link"),
         Column("status", "Status", cell="badge"),
         Column("description", "Description", cell="excerpt"),

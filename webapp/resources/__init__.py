@@ -4,7 +4,7 @@ See docs/extending.md for adding a model.
 """
 
 from .declaration import Column, Keyset, NavEntry, Parent, Position, Resource
-from .fields import ChoiceField, Field, FormState, InvalidForm, TextAreaField, TextField
+from .fields import ChoiceField, Field, FormState, ImageField, InvalidForm, TextAreaField, TextField
 from .registry import register_resources
 from .search import substring_filter
 
@@ -13,6 +13,7 @@ __all__ = [
     "Column",
     "Field",
     "FormState",
+    "ImageField",
     "InvalidForm",
     "Keyset",
     "NavEntry",

@@ -5,6 +5,7 @@ from typing import Callable, Optional, Sequence, Union
 
 from flask import current_app, url_for
 from sqlalchemy import inspect
+from sqlalchemy.orm import MANYTOONE, joinedload
 
 from .search import substring_filter
 
@@ -21,6 +22,11 @@ class Column:
     def template(self):
         """The cell's template: a path as given, or a name in ``templates/resources/cells/``."""
         return self.cell if "/" in self.cell else f"resources/cells/{self.cell}.html"
+
+    @property
+    def leading(self):
+        """True for a picture: rows show it before their text, detail pages above their values."""
+        return self.cell == "thumbnail"
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,17 @@ class Resource:
     def multipart(self):
         """True when a field uploads files, so forms are sent as multipart/form-data."""
         return any(getattr(f, "multipart", False) for f in self.fields)
+
+    @property
+    def load_options(self):
+        """Eager loads for the many-to-one relationships the pages show (an image, say).
+
+        Each is joined into the row's own statement, so a page of rows with their
+        thumbnails still costs one statement.
+        """
+        shown = {f.name for f in self.fields} | {c.name for c in self.columns}
+        relationships = inspect(self.model).relationships
+        return [joinedload(getattr(self.model, r.key)) for r in relationships if r.key in shown and r.direction is MANYTOONE]
 
     @property
     def lineage(self):

@@ -3,16 +3,23 @@
 from dataclasses import dataclass, field
 
 from ..errors import DomainError
+from ..services import uploads
+from ..uploads.images import SIZES
 
 
 class InvalidForm(DomainError):
-    """Some submitted values break the field rules; nothing was saved."""
+    """Some submitted values break the field rules; nothing was saved.
+
+    ``values`` holds what the other fields did read, so the form can show it again (an
+    image stored from a file sent without JavaScript, for instance).
+    """
 
     status = 422
 
-    def __init__(self, errors):
+    def __init__(self, errors, values=None):
         super().__init__("Please correct the highlighted fields.")
         self.errors = errors
+        self.values = values or {}
 
 
 class Field:
@@ -20,6 +27,7 @@ class Field:
 
     widget = "text"
     multipart = False  # a file field sets this, so its forms are sent as multipart/form-data
+    own_messages = False  # True when the widget shows its help and error itself
 
     def __init__(self, name, label, *, required=False, max_length=None, help="", default="", placeholder=""):
         self.name = name
@@ -38,6 +46,18 @@ class Field:
         """The value to show when editing ``obj`` (or a new record when ``obj`` is None)."""
         value = self.default if obj is None else getattr(obj, self.name)
         return "" if value is None else str(value)
+
+    def read(self, data, actor=None, obj=None):
+        """The value to store from the submitted ``data`` (ValueError when invalid).
+
+        ``actor`` submits the form and ``obj`` is the row being changed (None when creating),
+        for fields whose rules depend on them; plain fields clean the typed text.
+        """
+        return self.clean(self.raw(data))
+
+    def redisplay(self, data, values, actor=None, obj=None):
+        """What a refused form shows again in this field: the value as typed."""
+        return self.raw(data)
 
     def clean(self, raw):
         """The value to store, or ValueError with a message the user can act on."""
@@ -88,16 +108,67 @@ class ChoiceField(Field):
         return dict(self.choices).get(str(value), str(value))
 
 
-def clean(fields, data):
-    """The values to store for ``fields`` from ``data``, or InvalidForm naming each problem."""
+class ImageField(Field):
+    """An image: a many-to-one relationship to ``Asset`` (see docs/uploads.md for the model side).
+
+    The form shows the uploads ``image_field`` macro: with JavaScript the picked file is
+    uploaded at once (progress bar, preview) and a hidden input carries the new asset's id;
+    without it the file travels with the form. Either way ``read`` hands back the Asset to
+    store (or None), and the record's own commit attaches it.
+    """
+
+    widget = "image"
+    multipart = True
+    own_messages = True
+
+    def __init__(self, name, label, *, size="card", required=False):
+        if size not in SIZES:
+            raise ValueError(f"{name}: size must be one of {', '.join(SIZES)}, not {size!r}")
+        super().__init__(name, label, required=required, default=None)
+        self.size = size  # the preview's crop in the form
+
+    def raw(self, data):
+        return str(data.get(self.name, ""))
+
+    def initial(self, obj):
+        return None if obj is None else getattr(obj, self.name)
+
+    def read(self, data, actor=None, obj=None):
+        try:
+            # Stores a file sent without JavaScript (committing the new, unattached asset),
+            # and accepts an asset id only when it is the current image or the actor's own upload.
+            asset = uploads.chosen_image(data, data, self.name, actor, current=self.initial(obj))
+        except uploads.UploadError as error:
+            raise ValueError(error.message) from None
+        if asset is None and self.required:
+            raise ValueError(f"{self.label} is required.")
+        return asset
+
+    def redisplay(self, data, values, actor=None, obj=None):
+        """The image read from this form, else the upload it names if still the actor's to attach, else the current one."""
+        if self.name in values:
+            return values[self.name]
+        current = self.initial(obj)
+        pending = uploads.own_asset(data.get(self.name), actor)
+        if pending is not None and (pending.orphaned_at is not None or pending == current):
+            return pending
+        return current
+
+
+def clean(fields, data, actor=None, obj=None):
+    """The values to store for ``fields`` from ``data``, or InvalidForm naming each problem.
+
+    Every field is read even after one fails, so each message shows at once and an image
+    sent with the form is kept for the next try.
+    """
     values, errors = {}, {}
     for form_field in fields:
         try:
-            values[form_field.name] = form_field.clean(form_field.raw(data))
+            values[form_field.name] = form_field.read(data, actor, obj)
         except ValueError as error:
             errors[form_field.name] = str(error)
     if errors:
-        raise InvalidForm(errors)
+        raise InvalidForm(errors, values)
     return values
 
 
@@ -119,8 +190,10 @@ class FormState:
         return cls(prefix, {f.name: f.initial(obj) for f in resource.fields}, focus=focus)
 
     @classmethod
-    def submitted(cls, resource, data, prefix, errors):
-        return cls(prefix, {f.name: f.raw(data) for f in resource.fields}, errors, focus=True)
+    def submitted(cls, resource, data, prefix, error, actor=None, obj=None):
+        """The refused form as typed, with ``error``'s messages (InvalidForm)."""
+        values = {f.name: f.redisplay(data, error.values, actor, obj) for f in resource.fields}
+        return cls(prefix, values, error.errors, focus=True)
 
     def autofocus(self, name, fields):
         """True for the field that should take the focus: the first with an error, else the first."""

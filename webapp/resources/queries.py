@@ -50,7 +50,8 @@ def owned(resource, user):
 
 def get_owned(resource, record_id, user):
     """The record with this id and its ancestors, or NotFound when it is not the user's (or gone)."""
-    row = db.session.execute(owned(resource, user).where(resource.pk == record_id)).first()
+    statement = owned(resource, user).where(resource.pk == record_id).options(*resource.load_options)
+    row = db.session.execute(statement).first()
     if row is None:
         raise NotFound(f"This {resource.singular} does not exist, or is not yours.")
     return Record(resource, row[0], tuple(row[1:]))
@@ -58,7 +59,7 @@ def get_owned(resource, record_id, user):
 
 def listing(resource, user, parent=None, q="", after=None, size=25):
     """One page of the user's rows (or of ``parent``'s children), in one statement, without COUNT."""
-    statement = select(resource.model)
+    statement = select(resource.model).options(*resource.load_options)
     if parent is None:
         statement = statement.where(resource.column(resource.owner) == user.id)
     else:

@@ -59,6 +59,10 @@ class ResourceViews:
             return CombinedMultiDict([request.files, request.form])
         return request.form
 
+    def _actor(self):
+        """The signed-in user as a model instance (the proxy cannot be stored in a relationship)."""
+        return current_user._get_current_object()
+
     def _parent(self, parent_id):
         if self.resource.parent is None:
             return None
@@ -111,9 +115,9 @@ class ResourceViews:
         """Store a new row; invalid input comes back in place (422) with the typed values kept."""
         parent = self._parent(parent_id)
         try:
-            obj = records.create(self.resource, self._submitted(), current_user, parent and parent.obj)
+            obj = records.create(self.resource, self._submitted(), self._actor(), parent and parent.obj)
         except InvalidForm as error:
-            form = FormState.submitted(self.resource, self._submitted(), f"{self.resource.name}-new", error.errors)
+            form = FormState.submitted(self.resource, self._submitted(), f"{self.resource.name}-new", error, self._actor())
             context = self._list_context(parent, None, form)
             return render_page_or_partial(self._template("form.html"), self._template("_new.html"), 422, **context)
         toast(f"Added {self.resource.singular} “{self.resource.describe(obj)}”.")
@@ -146,9 +150,9 @@ class ResourceViews:
         record = self._record(record_id)
         next_url = safe_next(request.form.get("next"))
         try:
-            records.update(self.resource, record.obj, self._submitted(), current_user)
+            records.update(self.resource, record.obj, self._submitted(), self._actor())
         except InvalidForm as error:
-            form = FormState.submitted(self.resource, self._submitted(), self._row_prefix(record.obj), error.errors)
+            form = FormState.submitted(self.resource, self._submitted(), self._row_prefix(record.obj), error, self._actor(), record.obj)
             context = self._record_context(record, form=form, next=next_url)
             return render_page_or_partial(self._template("form.html"), self._template("_row_form.html"), 422, **context)
         toast(f"Saved {self.resource.singular} “{self.resource.describe(record.obj)}”.")

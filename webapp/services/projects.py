@@ -3,7 +3,7 @@
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import NotFound
 from ..extensions import db
@@ -36,13 +36,13 @@ def revoke_share_link(project, actor):
 
 
 def shared_project(token):
-    """The project shared under ``token``, its specifications and their items (three statements), or NotFound."""
+    """The project shared under ``token``, its cover, specifications and items (three statements), or NotFound."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise NotFound("This link does not work. It may have been revoked.")
     project = db.session.scalar(
         select(Project)
         .where(Project.share_token == token)
-        .options(selectinload(Project.specifications).selectinload(Specification.items))
+        .options(joinedload(Project.cover), selectinload(Project.specifications).selectinload(Specification.items))
     )
     if project is None:
         raise NotFound("This link does not work. It may have been revoked.")

@@ -2,7 +2,7 @@
 
 from ..extensions import db
 from ..resources.fields import clean
-from . import audit, positions
+from . import audit, positions, uploads
 
 
 def _audit(resource, verb, actor, obj, details=None):
@@ -12,7 +12,7 @@ def _audit(resource, verb, actor, obj, details=None):
 
 def create(resource, data, actor, parent=None):
     """Store a new row from form ``data``: owned by ``actor``, or a child of ``parent`` (last, if ordered)."""
-    values = clean(resource.fields, data)
+    values = clean(resource.fields, data, actor)
     obj = resource.model(**values)
     if parent is None:
         setattr(obj, resource.owner, actor.id)
@@ -28,13 +28,14 @@ def create(resource, data, actor, parent=None):
 
 def update(resource, obj, data, actor):
     """Change ``obj`` to the submitted values; nothing changes when any value is invalid."""
-    values = clean(resource.fields, data)
+    values = clean(resource.fields, data, actor, obj)
     changed = sorted(name for name, value in values.items() if getattr(obj, name) != value)
     for name, value in values.items():
         setattr(obj, name, value)
     if changed:
         _audit(resource, "updated", actor, obj, {"fields": changed})
     db.session.commit()
+    uploads.destroy_released()  # the files of images this change replaced or removed
     return obj
 
 
@@ -46,6 +47,7 @@ def delete(resource, obj, actor):
     else:
         db.session.delete(obj)
     db.session.commit()
+    uploads.destroy_released()  # the files of the images it had
 
 
 def move(resource, obj, direction, actor):

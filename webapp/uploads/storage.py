@@ -106,6 +106,9 @@ class LocalStorage:
 
     def thumbnail_url(self, asset, size):
         match = LOCAL_NAME.fullmatch(asset.key)
+        if match is None or match["size"]:
+            # Not a file this backend made (a row typed into the back office): no thumbnails exist.
+            return asset.url
         return _path_of(f"{match['token']}.{size}.{thumbnail_ext(match['ext'])}")
 
     def path_for(self, name):

@@ -1,15 +1,13 @@
-"""Image uploads: the htmx upload endpoint behind every image field, local file serving, a cover demo."""
+"""Image uploads: the htmx upload endpoint behind every image field, and local file serving."""
 
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, request, send_from_directory
 from flask_login import current_user
 
-from ..errors import NotFound
 from ..extensions import db, limiter
-from ..htmx import is_htmx, render_page_or_partial, toast
-from ..models import Project
+from ..htmx import is_htmx, render_page_or_partial
 from ..permissions import public
 from ..services import uploads
 from .images import ACCEPT, CONTENT_TYPES, SIZES
@@ -20,6 +18,7 @@ ONE_YEAR = 365 * 24 * 3600
 # A stored image is inert data: even opened directly, it may run nothing and load nothing.
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+DOM_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,99}")
 
 
 @bp.record_once
@@ -42,19 +41,21 @@ def _destroy_released(response):
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """How the image field that posted is drawn: its input name, label and preview size."""
+    """How the image field that posted is drawn: its input name, label, preview size and element id."""
 
     name: str
     label: str = "Image"
     size: str = "card"
+    dom_id: str = ""
 
     @classmethod
     def from_form(cls, form):
         name = form.get("image_field_name", "")
         size = form.get("image_field_size", "card")
-        if not FIELD_NAME.fullmatch(name) or size not in SIZES:
+        dom_id = form.get("image_field_id") or f"image-field-{name}"
+        if not FIELD_NAME.fullmatch(name) or size not in SIZES or not DOM_ID.fullmatch(dom_id):
             abort(400)
-        return cls(name, form.get("image_field_label", "Image")[:80] or "Image", size)
+        return cls(name, form.get("image_field_label", "Image")[:80] or "Image", size, dom_id)
 
 
 def _form_status(error):
@@ -103,34 +104,3 @@ def local_file(name):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = FILE_CSP
     return response
-
-
-def _own_project(project_id):
-    project = db.session.get(Project, project_id)
-    if project is None or project.owner_id != current_user.id:
-        raise NotFound("This project does not exist.")
-    return project
-
-
-@bp.get("/demo/projects/<int:project_id>/cover")
-def cover_demo(project_id):
-    """Demo until the project form has its cover field: change one project's cover image."""
-    project = _own_project(project_id)
-    return render_template("uploads/cover_demo.html", project=project, asset=project.cover)
-
-
-@bp.post("/demo/projects/<int:project_id>/cover")
-def save_cover_demo(project_id):
-    """Save the cover chosen in the demo form (an uploaded asset id, or a file sent without JavaScript)."""
-    project = _own_project(project_id)
-    try:
-        user = current_user._get_current_object()
-        asset = uploads.chosen_image(request.form, request.files, "cover", user, current=project.cover)
-        uploads.replace_image(project, "cover", asset)
-    except uploads.UploadError as error:
-        db.session.rollback()
-        pending = uploads.own_asset(request.form.get("cover"), current_user)
-        return render_template("uploads/cover_demo.html", project=project, asset=pending or project.cover,
-                               error=error.message), _form_status(error)
-    toast("Cover image saved." if project.cover else "Cover image removed.")
-    return redirect(url_for("uploads.cover_demo", project_id=project.id), code=303)
