@@ -8,7 +8,7 @@ import zlib
 import pytest
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageDraw, ImageOps
 
 from tests.fakes.cloudinary import FakeCloudinary
 from webapp.extensions import db
@@ -21,6 +21,23 @@ def image_bytes(size=(64, 48), fmt="PNG", color="teal", mode="RGB", **save_optio
     """A small solid image encoded as ``fmt``."""
     buffer = io.BytesIO()
     Image.new(mode, size, color).save(buffer, fmt, **save_options)
+    return buffer.getvalue()
+
+
+def scenery_png(size=(400, 300), sky=("#2f5fa8", "#a9c8ef"), hills=("#3f7d4e", "#2c5d39"), sun="#f4c542", compress_level=6):
+    """A small landscape (sky, sun, two hills), the same bytes on every run, so screenshots showing it stay stable.
+
+    ``compress_level=0`` stores it uncompressed (~360 KB at 400x300): a throttled upload then takes a while.
+    """
+    width, height = size
+    image = ImageOps.colorize(Image.linear_gradient("L").resize(size), *sky).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    radius = height // 7
+    draw.ellipse((width * 0.7 - radius, height * 0.3 - radius, width * 0.7 + radius, height * 0.3 + radius), fill=sun)
+    draw.polygon([(0, height), (0, height * 0.62), (width * 0.35, height * 0.5), (width * 0.75, height)], fill=hills[0])
+    draw.polygon([(width * 0.3, height), (width * 0.7, height * 0.58), (width, height * 0.7), (width, height)], fill=hills[1])
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=compress_level)
     return buffer.getvalue()
 
 

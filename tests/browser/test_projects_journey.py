@@ -1,9 +1,14 @@
 """A day's work in a real browser: projects, search, inline edits, items by Enter, drag and keyboard, share links."""
 
+import io
 import re
 
 import pytest
 from playwright.sync_api import expect
+from werkzeug.datastructures import FileStorage
+
+from tests.uploads_support import scenery_png
+from webapp.services import uploads
 
 pytestmark = pytest.mark.browser
 
@@ -12,10 +17,17 @@ ITEMS = ["Cut page weight in half", "Checkout in three steps", "Accessible to WC
 
 @pytest.fixture
 def alice(approved_user, make):
-    """Alice with two projects already."""
-    make.project(approved_user, name="Quarterly report", description="Numbers and narrative for Q3.", status="done")
+    """Alice with two projects already, one with a cover."""
+    chart = FileStorage(io.BytesIO(scenery_png(sky=("#6b3fa0", "#f2b880"), sun="#fff3c4")), "q3.png", content_type="image/png")
+    cover = uploads.store_image(chart, approved_user)
+    make.project(approved_user, name="Quarterly report", description="Numbers and narrative for Q3.", status="done", cover=cover)
     make.project(approved_user, name="Mobile app", description="Companion app for field staff.", status="draft")
     return approved_user
+
+
+def pictures_loaded(page):
+    """Wait until every picture on the page has been fetched and decoded (screenshots never catch one half-drawn)."""
+    page.wait_for_function("() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)")
 
 
 def item_texts(page):
@@ -28,8 +40,11 @@ def create_project(page):
     form.get_by_label("Name").fill("Website relaunch")
     form.get_by_label("Status").select_option("active")
     form.get_by_label("Description").fill("New marketing site with a faster checkout.")
+    form.locator("input[type=file]").set_input_files(files=[{"name": "site.png", "mimeType": "image/png", "buffer": scenery_png()}])
+    form.locator("#projects-new-cover img[data-asset-id]").wait_for()
     form.get_by_role("button", name="Add project").click()
     expect(page.locator("#projects-rows .record").first).to_contain_text("Website relaunch")
+    expect(page.locator("#projects-rows .record").first.locator("img.cell-thumb")).to_be_visible()
     expect(page.locator("#projects-new-name")).to_be_focused()
     page.locator(".toast", has_text="Added project “Website relaunch”.").wait_for()
 
@@ -54,6 +69,7 @@ def edit_inline_with_an_error_then_fix(page, screenshot):
     expect(editing.locator(".field-error")).to_have_text("Name is required.")
     expect(editing.get_by_label("Description")).to_have_value("New marketing site with a faster checkout.")
     expect(editing.get_by_label("Name")).to_be_focused()
+    pictures_loaded(page)
     screenshot(page, "projects-inline-edit")
     editing.get_by_label("Name").fill("Website relaunch 2027")
     editing.get_by_role("button", name="Save").click()
@@ -124,8 +140,10 @@ def share_then_revoke(page, browse, screenshot):
     visitor = browse.page()
     visitor.goto(link.input_value())
     expect(visitor.get_by_role("heading", name="Website relaunch 2027")).to_be_visible()
+    expect(visitor.get_by_alt_text("Cover image of Website relaunch 2027")).to_be_visible()
     expect(visitor.locator(".bullets li")).to_have_text([ITEMS[0], ITEMS[2], ITEMS[1]])
     assert visitor.get_by_role("link", name="Edit").count() == 0 and visitor.locator("form").count() == 0
+    pictures_loaded(visitor)
     screenshot(visitor, "share-page")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke link").click()
@@ -144,6 +162,7 @@ def test_a_days_work_with_javascript(browse, alice, screenshot):
     search_and_reload(page)
     edit_inline_with_an_error_then_fix(page, screenshot)
     page.goto("/projects/")
+    pictures_loaded(page)
     screenshot(page, "projects-list")
     add_specification(page)
     add_items_with_enter(page)
@@ -153,6 +172,7 @@ def test_a_days_work_with_javascript(browse, alice, screenshot):
     page.get_by_role("link", name="Website relaunch 2027", exact=True).click()
     page.wait_for_url(re.compile(r"/projects/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Website relaunch 2027")
+    pictures_loaded(page)
     screenshot(page, "project-page")
     share_then_revoke(page, browse, screenshot)
     assert page.console_errors == []
