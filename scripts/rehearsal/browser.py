@@ -9,6 +9,7 @@ client keeps its own jar. It only ever connects to 127.0.0.1.
 
 import http.client
 import re
+import secrets
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -64,6 +65,18 @@ class Browser:
         """POST a form as a browser does, with the page it came from as Referer."""
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": referer}
         return self._fetch("POST", url, urlencode(form).encode(), headers, follow)
+
+    def post_files(self, url, form, files, referer, headers=None, follow=True):
+        """POST a multipart form as a browser sends a file input: ``files`` maps names to (file name, type, bytes)."""
+        boundary = secrets.token_hex(16)
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                 for name, value in form.items()]
+        parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                  f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n"
+                  for name, (filename, content_type, data) in files.items()]
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        headers = {**(headers or {}), "Content-Type": f"multipart/form-data; boundary={boundary}", "Referer": referer}
+        return self._fetch("POST", url, body, headers, follow)
 
     def follow(self, response):
         """Follow the redirect ``response`` names, and any after it."""

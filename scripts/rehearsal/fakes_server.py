@@ -4,11 +4,13 @@ The first line on stdout gives the settings the app needs; each later line on st
 command answered by one JSON line. The helper stops when its stdin closes.
 """
 
+import hashlib
+import hmac
 import json
 import secrets
 import sys
 
-from tests.fakes.cloudinary import FakeCloudinary
+from tests.fakes.cloudinary import FakeCloudinary, string_to_sign
 from tests.fakes.oidc import FakeOIDCIssuer
 
 
@@ -21,11 +23,22 @@ def serve(issuer, cloud):
             answer = {"claims": issuer.queue_login(**arguments)}
         elif command == "uploads":
             answer = {"uploads": [{"public_id": record.public_id, "format": record.format,
-                                   "width": record.width, "height": record.height}
-                                  for record in cloud.uploads.values()]}
+                                   "width": record.width, "height": record.height,
+                                   "folder": record.params.get("folder"), "signed": signed(cloud, record.params),
+                                   "url": record.response["secure_url"]}
+                                  for record in cloud.uploads.values()],
+                      "destroyed": list(cloud.destroyed)}
         else:
             answer = {"error": f"unknown command {command!r}"}
         print(json.dumps(answer), flush=True)
+
+
+def signed(cloud, params):
+    """True when the upload carried the signature of its parameters made with the cloud's API secret."""
+    signature = params.get("signature", "")
+    digest = hashlib.sha256 if len(signature) == 64 else hashlib.sha1  # as Cloudinary tells them apart
+    expected = digest((string_to_sign(params) + cloud.api_secret).encode()).hexdigest()
+    return hmac.compare_digest(signature, expected)
 
 
 def main():
@@ -38,6 +51,7 @@ def main():
             "GOOGLE_CLIENT_SECRET": issuer.client_secret,
             "GOOGLE_DISCOVERY_URL": issuer.discovery_url,
             "CLOUDINARY_URL": cloud.cloudinary_url(),
+            "cloudinary_delivery": f"{cloud.url}/{cloud.cloud_name}/image/upload/",
             "issuer": issuer.issuer,
         }), flush=True)
         serve(issuer, cloud)

@@ -1,14 +1,19 @@
 """What people do on the rehearsed deployment: sign in, ask for access, approve, and what it must look like."""
 
 import re
+import struct
+import zlib
 from urllib.parse import parse_qs, urlsplit
 
 from . import check
+from .database import row_counts
 from .processes import say
 
 SESSION_COOKIE = "hyperdesk_session"
 APPROVE_ACTION = re.compile(r'/access/queue/(\d+)/approve')
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>")
+HIDDEN_COVER = re.compile(r'<input type="hidden" name="cover" value="(\d+)">')
+PROJECT_NAME = "Rehearsal warehouse move"
 
 
 def sign_in(browser, fakes, email, name):
@@ -104,11 +109,66 @@ def anonymous_is_sent_to_sign_in(browser):
     check(response.status == 302 and "/auth/login" in location, f"anonymous /access/queue: {response.status} {location}")
 
 
-def project_with_upload(context):
-    """An approved user creates a project and gives it a cover image through the Cloudinary stand-in.
+def picture():
+    """A small valid PNG (a 64x48 teal rectangle), made without any imaging library."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    To be written once the project pages (issue 5) and uploads (issue 6) are merged: sign in
-    ``context.newcomer`` (already approved), create a project through its form, upload an image,
-    then check ``context.fakes.call("uploads")`` lists it and the project page shows it.
-    """
-    say("   PENDING: project with an upload waits for the project pages and uploads to be merged")
+    rows = b"".join(b"\x00" + b"\x20\x90\x90" * 64 for _ in range(48))
+    header = struct.pack(">IIBBBBB", 64, 48, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def upload_cover(browser, fakes, listing):
+    """Upload an image as the cover field does with JavaScript; return the new asset's id and the stand-in's record."""
+    form = {"csrf_token": listing.csrf_token(), "image_field_name": "cover", "image_field_label": "Cover image",
+            "image_field_size": "card", "image_field_id": "projects-new-cover", "cover": ""}
+    field = browser.post_files("/uploads/images", form, {"cover_file": ("site.png", "image/png", picture())},
+                               referer=listing.url, headers={"HX-Request": "true"})
+    uploaded = HIDDEN_COVER.search(field.text)
+    check(field.status == 200 and uploaded, f"cover upload answered {field.status}:\n{field.text[:300]}")
+    stored = fakes.call("uploads")["uploads"]
+    check(len(stored) == 1, f"the Cloudinary stand-in holds {len(stored)} uploads, expected 1")
+    record = stored[0]
+    check(record["signed"], "the upload reached the stand-in without a valid signature")
+    check(record["folder"] == "hyperdesk/production" and record["public_id"].startswith("hyperdesk/production/"),
+          f"uploaded to folder {record['folder']!r} as {record['public_id']}")
+    check((record["width"], record["height"], record["format"]) == (64, 48, "png"), f"stored {record}")
+    say(f"   ok: signed upload reached the stand-in as {record['public_id']} (asset {uploaded.group(1)})")
+    return uploaded.group(1), record
+
+
+def check_cover_shown(browser, project_id, record, delivery):
+    """The project page shows the image from Cloudinary, and that URL serves the picture."""
+    page = browser.get(f"/projects/{project_id}")
+    shown = re.search(r'<img src="([^"]+)" alt="Cover of ' + re.escape(PROJECT_NAME), page.text)
+    check(shown is not None, f"the project page shows no cover:\n{page.text[:500]}")
+    url = shown.group(1)
+    check(url == record["url"] and url.startswith(delivery), f"the cover is {url}, not Cloudinary's {record['url']}")
+    image = browser.get(url)
+    check(image.status == 200 and image.headers["Content-Type"] == "image/png", f"{url}: {image.status}")
+    say(f"   ok: the project page shows the Cloudinary delivery URL {url}")
+    return page
+
+
+def project_with_upload(ctx):
+    """The approved newcomer creates a project with a cover through the Cloudinary stand-in, then deletes it."""
+    browser, fakes = ctx.newcomer, ctx.fakes
+    delivery = fakes.settings["cloudinary_delivery"]
+    listing = browser.get("/projects/")
+    check(listing.status == 200 and 'name="cover_file"' in listing.text, f"/projects/ has no cover field ({listing.status})")
+    asset_id, record = upload_cover(browser, fakes, listing)
+    created = browser.post("/projects/", {"csrf_token": listing.csrf_token(), "name": PROJECT_NAME, "status": "active",
+                                          "description": "Created by the deploy rehearsal.", "cover": asset_id},
+                           referer=listing.url)
+    row = re.search(r'href="/projects/(\d+)">' + re.escape(PROJECT_NAME) + "<", created.text)
+    check(created.status == 200 and created.path == "/projects/" and row, f"creating the project: {created.status} on {created.path}")
+    check(f"{delivery}c_fill" in created.text, "the list shows no Cloudinary thumbnail")
+    page = check_cover_shown(browser, row.group(1), record, delivery)
+    deleted = browser.post(f"/projects/{row.group(1)}/delete", {"csrf_token": page.csrf_token()}, referer=page.url)
+    check(deleted.status == 200 and deleted.path == "/projects/", f"deleting the project: {deleted.status} on {deleted.path}")
+    after = fakes.call("uploads")
+    check(not after["uploads"] and record["public_id"] in after["destroyed"], f"the stand-in still holds {after}")
+    assets = row_counts(ctx.database_url).get("asset")
+    check(assets == 0, f"{assets} asset rows left after deleting the project")
+    say("   ok: deleting the project destroyed the image at the stand-in and its row")

@@ -1,11 +1,33 @@
 """The back office in a real browser: every main page in light and dark, without script errors."""
 
-import pytest
+import base64
+import io
+from datetime import datetime, timedelta, timezone
 
+import pytest
+from PIL import Image
+
+from tests.uploads_support import scenery_png
 from webapp.extensions import db
 from webapp.models import AccessRequest, Asset, AuditEvent, Project, StorageBackend
 
 pytestmark = pytest.mark.browser
+
+# Screenshots land in docs/: fixed times keep them identical from one run to the next.
+MONDAY = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+
+
+def at(hours):
+    """A fixed moment, ``hours`` after Monday morning."""
+    return MONDAY + timedelta(hours=hours)
+
+
+def picture_url(**colours):
+    """A small landscape as a data: URL (short enough for the url column), so the thumbnails show a picture."""
+    image = Image.open(io.BytesIO(scenery_png(size=(96, 96), **colours))).convert("RGB").quantize(16)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 PAGES = {
     "dashboard": "/admin/",
@@ -16,29 +38,39 @@ PAGES = {
 }
 
 
+PEOPLE = (("Grace", "pending"), ("Linus", "pending"), ("Barbara", "approved"), ("Ken", "suspended"), ("Edsger", "rejected"))
+SKIES = (("#2f5fa8", "#a9c8ef"), ("#6b3fa0", "#f2b880"))
+
+
+def covered_project(make, owner, number):
+    """Warehouse move <number>, owned by ``owner``, with a cover picture of its own."""
+    url = picture_url(sky=SKIES[number - 1])
+    cover = Asset(owner=owner, storage=StorageBackend.local, key=f"cover-{number}.png", url=url,
+                  content_type="image/png", bytes=len(url), width=96, height=96, created_at=at(8))
+    return make.project(owner, name=f"Warehouse move {number}", description=f"Phase {number}: racks, stock and the forklift rota.",
+                        status="active", cover=cover, created_at=at(8 + number), updated_at=at(8 + number))
+
+
 @pytest.fixture
 def back_office(make, admin):
-    """An administrator and a little of everything the back office shows."""
-    people = [make.user(email=f"{name.lower()}@example.com", name=name, status=status) for name, status in (
-        ("Grace", "pending"), ("Linus", "pending"), ("Barbara", "approved"), ("Ken", "suspended"), ("Edsger", "rejected"))]
-    make.access_request(people[0], reason="I coordinate the warehouse move and need the specifications.")
-    make.access_request(people[1], reason="I review the mobile team's checklists every week.")
-    cover = Asset(owner=admin, storage=StorageBackend.local, key="cover.png", url=PIXEL, content_type="image/png", bytes=68, width=1, height=1)
-    db.session.add(cover)
-    for number, person in enumerate((admin, people[2]), start=1):
-        project = make.project(person, name=f"Warehouse move {number}", status="active")
-        project.cover = cover
-    db.session.add(AuditEvent(action="user.suspended", actor_id=admin.id, actor_email=admin.email, target_type="users", target_id=str(people[3].id), details={"note": "Left the company"}))
+    """An administrator and a little of everything the back office shows, each stamped with a fixed time."""
+    admin.created_at = admin.updated_at = at(0)
+    people = [make.user(email=f"{name.lower()}@example.com", name=name, status=status, created_at=at(n), updated_at=at(n))
+              for n, (name, status) in enumerate(PEOPLE, start=1)]
+    make.access_request(people[0], reason="I coordinate the warehouse move and need the specifications.", created_at=at(6))
+    make.access_request(people[1], reason="I review the mobile team's checklists every week.", created_at=at(7))
+    covered_project(make, admin, 1)
+    covered_project(make, people[2], 2)
+    db.session.add(AuditEvent(action="user.suspended", actor_id=admin.id, actor_email=admin.email, target_type="users",
+                              target_id=str(people[3].id), details={"note": "Left the company"}, created_at=at(11)))
     db.session.commit()
     return admin
-
-
-PIXEL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkOPP/PwAFgwJ/lUtS3AAAAABJRU5ErkJggg=="
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_main_pages_render_in_the_users_theme_without_script_errors(browse, back_office, screenshot, theme):
     back_office.settings = {"theme": theme}
+    back_office.updated_at = at(0)  # not "now", which the save would otherwise write
     db.session.commit()
     page = browse.page(back_office, color_scheme=theme)
     for name, url in PAGES.items():

@@ -25,11 +25,6 @@ def alice(approved_user, make):
     return approved_user
 
 
-def pictures_loaded(page):
-    """Wait until every picture on the page has been fetched and decoded (screenshots never catch one half-drawn)."""
-    page.wait_for_function("() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)")
-
-
 def item_texts(page):
     return page.locator("#items-rows .item-text").all_inner_texts()
 
@@ -69,7 +64,6 @@ def edit_inline_with_an_error_then_fix(page, screenshot):
     expect(editing.locator(".field-error")).to_have_text("Name is required.")
     expect(editing.get_by_label("Description")).to_have_value("New marketing site with a faster checkout.")
     expect(editing.get_by_label("Name")).to_be_focused()
-    pictures_loaded(page)
     screenshot(page, "projects-inline-edit")
     editing.get_by_label("Name").fill("Website relaunch 2027")
     editing.get_by_role("button", name="Save").click()
@@ -143,7 +137,6 @@ def share_then_revoke(page, browse, screenshot):
     expect(visitor.get_by_alt_text("Cover image of Website relaunch 2027")).to_be_visible()
     expect(visitor.locator(".bullets li")).to_have_text([ITEMS[0], ITEMS[2], ITEMS[1]])
     assert visitor.get_by_role("link", name="Edit").count() == 0 and visitor.locator("form").count() == 0
-    pictures_loaded(visitor)
     screenshot(visitor, "share-page")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke link").click()
@@ -162,7 +155,6 @@ def test_a_days_work_with_javascript(browse, alice, screenshot):
     search_and_reload(page)
     edit_inline_with_an_error_then_fix(page, screenshot)
     page.goto("/projects/")
-    pictures_loaded(page)
     screenshot(page, "projects-list")
     add_specification(page)
     add_items_with_enter(page)
@@ -172,7 +164,6 @@ def test_a_days_work_with_javascript(browse, alice, screenshot):
     page.get_by_role("link", name="Website relaunch 2027", exact=True).click()
     page.wait_for_url(re.compile(r"/projects/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Website relaunch 2027")
-    pictures_loaded(page)
     screenshot(page, "project-page")
     share_then_revoke(page, browse, screenshot)
     assert page.console_errors == []

@@ -38,7 +38,6 @@ def test_dark_theme_and_page_size_apply_at_once_and_reset_restores_them(browse, 
     page.goto("/projects/")
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     expect(page.locator("#projects-rows .record")).to_have_count(10)
-    page.wait_for_function("() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)")
     screenshot(page, "projects-list-dark", full_page=False)
 
     page.goto("/settings/")

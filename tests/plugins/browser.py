@@ -124,12 +124,25 @@ def browse(browser, live_server):
     session.close()
 
 
+# Every picture fetched and decoded, every font loaded: what the page looks like once it is done.
+SETTLED = """async () => {
+  await document.fonts.ready;
+  await Promise.all(Array.from(document.images).map(img => img.decode().catch(() => null)));
+}"""
+
+
 @pytest.fixture
 def screenshot():
-    """Save a screenshot for the docs: ``screenshot(page, "projects-list")``."""
+    """Save a screenshot for the docs: ``screenshot(page, "projects-list")``.
+
+    The file only changes when the page does: the screenshot waits for pictures and fonts, and
+    finishes transitions first (a focus ring fading in, a toast sliding up) instead of catching
+    one halfway.
+    """
 
     def save(page, name, full_page=True):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+        page.evaluate(SETTLED)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled")
 
     return save
