@@ -9,7 +9,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, event, select
 from werkzeug.datastructures import FileStorage
 
 from tests.uploads_support import (  # noqa: F401  (fixtures)
@@ -168,6 +168,34 @@ def test_someone_elses_cover_cannot_be_taken_by_editing(client, alice, make):
     assert client.post(f"/projects/{mine.id}/edit", data=form).status_code == 422
     assert db.session.get(Project, mine.id).cover_asset_id is None
     assert db.session.get(Project, theirs.id).cover_asset_id is not None
+
+
+@pytest.fixture
+def purged_at_save():
+    """``purged_at_save(asset_id)``: the asset's row vanishes just before the next save writes, as a purge would."""
+    listeners = []
+
+    def arrange(asset_id):
+        def purge(session, flush_context, instances):
+            # As another process would: the session still believes the row is there.
+            session.execute(delete(Asset).where(Asset.id == asset_id), execution_options={"synchronize_session": False})
+
+        event.listen(db.session, "before_flush", purge, once=True)
+        listeners.append(purge)
+
+    yield arrange
+    for purge in listeners:
+        if event.contains(db.session, "before_flush", purge):
+            event.remove(db.session, "before_flush", purge)
+
+
+def test_an_upload_purged_before_the_save_is_a_message_not_a_crash(client, alice, purged_at_save):
+    asset_id = uploaded_id(upload(client, image_bytes(), htmx=True))
+    purged_at_save(asset_id)
+    response = client.post("/projects/", data={"name": "Roof", "status": "draft", "cover": str(asset_id)}, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "This image is no longer available" in html and 'value="Roof"' in html
+    assert db.session.scalar(select(Project)) is None
 
 
 @pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain"])

@@ -1,13 +1,32 @@
 """Creating, changing and deleting rows of declared resources: validate, change, audit, commit once."""
 
+from contextlib import contextmanager
+
+from sqlalchemy.orm.exc import StaleDataError
+
 from ..extensions import db
-from ..resources.fields import clean
+from ..resources.fields import ImageField, InvalidForm, clean
 from . import audit, positions, uploads
 
 
 def _audit(resource, verb, actor, obj, details=None):
     if resource.audit:
         audit.record(f"{resource.model.__tablename__}.{verb}", actor=actor, target=obj, details=details)
+
+
+@contextmanager
+def _saving(resource):
+    """Commit what changes inside; an image purged between its upload and this save is a form message, not a crash."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        # Attaching an image updates its asset row; a row the purge has deleted updates nothing.
+        db.session.rollback()
+        gone = {f.name: uploads.GONE for f in resource.fields if isinstance(f, ImageField)}
+        if not gone:
+            raise
+        raise InvalidForm(gone) from None
 
 
 def create(resource, data, actor, parent=None):
@@ -20,9 +39,9 @@ def create(resource, data, actor, parent=None):
         setattr(obj, resource.parent.fk, parent.id)
     if resource.positioned:
         positions.place_last(resource, obj, parent.id)
-    db.session.add(obj)
-    _audit(resource, "created", actor, obj)
-    db.session.commit()
+    with _saving(resource):
+        db.session.add(obj)
+        _audit(resource, "created", actor, obj)
     return obj
 
 
@@ -30,11 +49,11 @@ def update(resource, obj, data, actor):
     """Change ``obj`` to the submitted values; nothing changes when any value is invalid."""
     values = clean(resource.fields, data, actor, obj)
     changed = sorted(name for name, value in values.items() if getattr(obj, name) != value)
-    for name, value in values.items():
-        setattr(obj, name, value)
-    if changed:
-        _audit(resource, "updated", actor, obj, {"fields": changed})
-    db.session.commit()
+    with _saving(resource):
+        for name, value in values.items():
+            setattr(obj, name, value)
+        if changed:
+            _audit(resource, "updated", actor, obj, {"fields": changed})
     uploads.destroy_released()  # the files of images this change replaced or removed
     return obj
 
