@@ -8,7 +8,6 @@ several interleaved rounds. Writes medians, ratios and target checks to bench/RE
 import argparse
 import json
 import secrets
-import statistics
 import sys
 import time
 import uuid
@@ -39,19 +38,22 @@ class Workload:
 
 
 def workloads(context):
-    """Every measured URL: the app's workloads and their baselines."""
-    deep_page = 10_000 // 25 + 1
+    """Every measured URL: the app's workloads, signed in as the user and as the admin, and the baselines."""
     term = seeding.SEARCH_TERM
-    user_id = context["user_id"]
+    deep_page = 10_000 // 25 + 1
+    paths = context["paths"]
     return [
-        Workload("W1 projects list", "app", "/projects/", "user"),
-        Workload("W1 projects list (htmx)", "app", "/projects/", "user", htmx=True),
-        Workload("W2 search", "app", f"/projects/?q={term}", "user"),
-        Workload("W3 10,000 rows deep", "app", context["deep_path"], "user"),
+        Workload("W1 projects list", "app", paths["list"], "user"),
+        Workload("W1 projects list (htmx)", "app", paths["list"], "user", htmx=True),
+        Workload("W2 search", "app", paths["search"], "user"),
+        Workload("W1 all projects (admin)", "app", paths["all"], "admin"),
+        Workload("W2 search (admin)", "app", paths["all_search"], "admin"),
+        Workload("W3 10,000 rows deep (admin)", "app", paths["all_deep"], "admin"),
         Workload("W4 admin list", "app", "/admin/project/", "admin"),
         Workload("W5 admin search", "app", f"/admin/project/?search={term}", "admin"),
         Workload("B bare page", "bare", "/projects"),
-        Workload("B hand-written list", "handwritten", f"/projects?owner={user_id}"),
+        Workload("B hand-written list", "handwritten", f"/projects?owner={context['user_id']}"),
+        Workload("B hand-written list (all)", "handwritten", "/projects"),
         Workload("B hand-written search", "handwritten", f"/projects?q={term}"),
         Workload("B hand-written deep", "handwritten", f"/projects?page={deep_page}"),
         Workload("B stock admin list", "stock_admin", "/admin/project/"),
@@ -149,7 +151,7 @@ def measure_backend(backend, args):
     url, facts, cleanup = prepare_database(backend, args.rows)
     secret = secrets.token_urlsafe(48)
     cookies = {"user": session_cookie(secret, facts["user_id"]), "admin": session_cookie(secret, facts["admin_id"])}
-    facts["deep_path"] = deep_path(url, facts)
+    facts["paths"] = app_paths(url, facts)
     env = app_environment(url, secret)
     servers = {name: Server(spec, env, workers=args.workers) for name, spec in SERVERS.items()}
     measured = workloads(facts)
@@ -195,11 +197,11 @@ def cold_start(env, cookies):
     return {"health_s": round(health, 3), "first_page_s": round(page, 3)}
 
 
-def deep_path(url, facts):
-    """The URL of the list page that starts 10,000 rows deep (filled in by the pages' paging scheme)."""
-    from .paging import deep_page_path
+def app_paths(url, facts):
+    """The app's list URLs, including the keyset cursor of the page 10,000 rows deep."""
+    from .paging import list_paths
 
-    return deep_page_path(url, facts)
+    return list_paths(url, facts)
 
 
 def statement_counts(url, measured, facts):
