@@ -21,7 +21,7 @@ from webapp.extensions import db  # noqa: E402
 DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ("sqlite", "postgresql")
 
-pytest_plugins = ["tests.plugins.accounts", "tests.plugins.browser"]
+pytest_plugins = ["tests.plugins.accounts", "tests.plugins.browser", "tests.plugins.google"]
 
 
 def _flag(name):

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
@@ -35,6 +37,13 @@ def migration_app(empty_database_url, tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def current_head():
+    """The newest revision in migrations/versions."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def _insert_sample_rows():
@@ -85,13 +94,14 @@ def test_sqlite_batch_rebuild_of_a_parent_keeps_child_rows(tmp_path, monkeypatch
     """A batch migration that recreates ``users`` must not cascade-delete projects (SQLite)."""
     migrations = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, migrations)
+    head = current_head()  # the test revision goes on top of the real ones
     (migrations / "versions" / "9999_rebuild_users.py").write_text(textwrap.dedent('''
         """Rebuild the users table the way a batch ALTER does on SQLite."""
         import sqlalchemy as sa
         from alembic import op
 
         revision = "9999"
-        down_revision = "0001"
+        down_revision = "{head}"
 
         def upgrade():
             with op.batch_alter_table("users", recreate="always") as batch:
@@ -100,17 +110,17 @@ def test_sqlite_batch_rebuild_of_a_parent_keeps_child_rows(tmp_path, monkeypatch
         def downgrade():
             with op.batch_alter_table("users", recreate="always") as batch:
                 batch.drop_column("nickname")
-    '''))
+    ''').replace("{head}", head))
     url = f"sqlite:///{tmp_path / 'batch.db'}"
     app = create_app(app_overrides(url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
     with app.app_context():
-        upgrade(directory=str(migrations), revision="0001")
+        upgrade(directory=str(migrations), revision=head)
         _insert_sample_rows()
         upgrade(directory=str(migrations))
         assert _count("project") == 1
         assert _count("bullet_item") == 1
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        downgrade(directory=str(migrations), revision="0001")
+        downgrade(directory=str(migrations), revision=head)
         assert _count("bullet_item") == 1
         # Foreign keys are enforced again once the migration is over.
         with pytest.raises(Exception, match="FOREIGN KEY"):

@@ -6,7 +6,8 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as settings
+# Not imported as `settings`: that name is the webapp.settings package (the settings page).
+from . import config as configuration
 from . import extensions
 
 __version__ = "0.1.0"
@@ -37,14 +38,14 @@ def configure(app, overrides):
         # A .env file is a development convenience; production and tests read only the real environment.
         load_dotenv(os.path.join(app.root_path, os.pardir, ".env"))
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.update(settings.Config(app.instance_path).as_dict())
+    app.config.update(configuration.Config(app.instance_path).as_dict())
     app.config.update(overrides or {})
-    url = settings.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    url = configuration.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if "SQLALCHEMY_ENGINE_OPTIONS" not in (overrides or {}):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings.engine_options(url)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = configuration.engine_options(url)
     app.config["VERSION"] = __version__
-    settings.validate(app.config)
+    configuration.validate(app.config)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -97,11 +98,19 @@ def register_blueprints(app):
     from .auth.views import bp as auth_bp
     from .health.views import bp as health_bp
     from .main.views import bp as main_bp
+    from .uploads.views import bp as uploads_bp
+    from .resources import register_resources
+    from .settings.views import bp as settings_bp
+    from .share.views import bp as share_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp, url_prefix="/health")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(access_bp, url_prefix="/access")
+    app.register_blueprint(uploads_bp, url_prefix="/uploads")
+    register_resources(app)  # every model declared in webapp/*/declarations.py
+    app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(share_bp, url_prefix="/share")
 
 
 def register_admin(app):

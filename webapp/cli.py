@@ -2,11 +2,14 @@
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .deploy_checks import Severity, deploy_problems
 from .extensions import db
 from .models import AccountStatus, Role, User
+from .services.accounts import is_email_address
+from .uploads.cli import purge_orphan_assets
 
 
 @click.command("create-admin")
@@ -17,8 +20,8 @@ def create_admin(email, name):
     from .services import audit
 
     email = email.strip().lower()
-    if "@" not in email:
-        raise click.BadParameter("not an e-mail address", param_hint="EMAIL")
+    if not is_email_address(email):
+        raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="EMAIL")
     user = db.session.scalar(select(User).where(User.email == email))
     created = user is None
     if created:
@@ -41,6 +44,7 @@ def seed_demo():
 
 
 @click.command("check-deploy")
+@with_appcontext
 def check_deploy():
     """List every configuration problem for production; exit 1 when any is an error."""
     problems = deploy_problems(current_app.config)
@@ -55,5 +59,5 @@ def check_deploy():
 
 def register_commands(app):
     """Make the commands available as ``flask --app webapp <command>``."""
-    for command in (create_admin, seed_demo, check_deploy):
+    for command in (create_admin, seed_demo, check_deploy, purge_orphan_assets):
         app.cli.add_command(command)

@@ -1,7 +1,6 @@
 """Configuration read from the environment, and the checks production must pass."""
 
 import os
-import secrets
 
 from sqlalchemy.engine import make_url
 
@@ -97,7 +96,11 @@ class Config:
         self.ACCESS_REQUEST_COOLDOWN_DAYS = _int("ACCESS_REQUEST_COOLDOWN_DAYS", 7)
 
         self.CLOUDINARY_URL = os.environ.get("CLOUDINARY_URL", "").strip()
+        # Empty: hyperdesk/<APP_ENV>, so environments sharing one Cloudinary account never mix files.
+        self.CLOUDINARY_FOLDER = os.environ.get("CLOUDINARY_FOLDER", "").strip().strip("/")
         self.MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 5)
+        # Decoding costs about 4 bytes per pixel: 40 MP is ~160 MB of memory for one upload.
+        self.MAX_UPLOAD_MEGAPIXELS = _int("MAX_UPLOAD_MEGAPIXELS", 40)
         # The whole request may carry a little form data beside the largest allowed file.
         self.MAX_CONTENT_LENGTH = (self.MAX_UPLOAD_MB + 1) * 1024 * 1024
         self.UPLOAD_FOLDER = os.path.join(instance_path, "uploads")
@@ -105,11 +108,15 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL", "").strip()
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", default=True)
+        # When Redis is unreachable, count in memory rather than fail every limited request.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_HEADERS_ENABLED = True
         self.RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "").strip() or "20 per minute"
         self.RATELIMIT_ACCESS_REQUEST = (
             os.environ.get("RATELIMIT_ACCESS_REQUEST", "").strip() or "5 per hour"
         )
+        # Each upload may decode tens of megapixels: bound what one account can make the server do.
+        self.RATELIMIT_UPLOAD = os.environ.get("RATELIMIT_UPLOAD", "").strip() or "30 per minute"
 
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "").strip()
         self.MAIL_PORT = _int("MAIL_PORT", 587)
@@ -119,6 +126,7 @@ class Config:
         self.MAIL_USE_SSL = _flag("MAIL_USE_SSL", default=False)
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "Hyperdesk <no-reply@localhost>").strip()
         self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+        self.MAIL_ASYNC = _flag("MAIL_ASYNC", default=True)
 
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "").strip().rstrip("/")
         self.PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 1)
@@ -165,8 +173,3 @@ def validate(config):
         problems = production_problems(config)
         if problems:
             raise ConfigError(problems)
-
-
-def random_secret():
-    """A fresh secret suitable for SECRET_KEY."""
-    return secrets.token_urlsafe(48)

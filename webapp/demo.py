@@ -40,6 +40,13 @@ DEMO_PROJECTS = {
 }
 
 
+def demo_accounts():
+    """The demo people present in this database, for the development sign-in page."""
+    emails = [email for email, *_ in DEMO_USERS]
+    found = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
+    return [email for email in emails if email in found]
+
+
 def seed():
     """Create whatever demo rows are missing, commit, and say what was added."""
     users = {email: _ensure_user(email, name, role, status) for email, name, role, status in DEMO_USERS}

@@ -2,7 +2,7 @@
 
 import enum
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -36,6 +36,7 @@ def deploy_problems(config):
     problems += _database_problems(config)
     problems += _sign_in_problems(config)
     problems += _storage_problems(config)
+    problems += _mail_problems(config)
     problems += _service_problems(config)
     return sorted(problems, key=lambda problem: problem.severity != Severity.error)
 
@@ -53,15 +54,37 @@ def _sign_in_problems(config):
     problems = []
     if not (config.get("GOOGLE_CLIENT_ID") and config.get("GOOGLE_CLIENT_SECRET")):
         problems.append(_error("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are required: nobody could sign in."))
-    if not config.get("ADMIN_EMAILS"):
+    discovery = config.get("GOOGLE_DISCOVERY_URL") or ""
+    if discovery and urlsplit(discovery).scheme != "https":
+        problems.append(_warning(f"GOOGLE_DISCOVERY_URL is not https ({discovery}): sign-in keys would travel unprotected."))
+    admins = config.get("ADMIN_EMAILS") or []
+    if not admins:
         problems.append(_warning("ADMIN_EMAILS is empty: nobody becomes an administrator at sign-in (use `flask create-admin EMAIL`)."))
+    malformed = [email for email in admins if not _looks_like_email(email)]
+    if malformed:
+        problems.append(_error(f"ADMIN_EMAILS has entries that are not e-mail addresses: {', '.join(malformed)}."))
+    return problems + _web_problems(config)
+
+
+def _looks_like_email(value):
+    local, _, domain = value.partition("@")
+    return bool(local) and "." in domain and " " not in value
+
+
+def _web_problems(config):
+    problems = []
     if not config.get("SESSION_COOKIE_SECURE"):
         problems.append(_error("SESSION_COOKIE_SECURE is off: session cookies would travel over plain HTTP."))
-    if not config.get("PROXY_FIX_HOPS"):
+    hops = config.get("PROXY_FIX_HOPS") or 0
+    if not hops:
         problems.append(_warning("PROXY_FIX_HOPS is 0: behind Render's proxy, OAuth callback URLs would be built as http://."))
+    elif hops > 1:
+        problems.append(_warning(f"PROXY_FIX_HOPS is {hops}: Render has one proxy; trusting more lets clients forge their address."))
     public_url = config.get("PUBLIC_URL")
     if public_url and urlsplit(public_url).scheme != "https":
         problems.append(_error(f"PUBLIC_URL must be an https:// address, not {public_url!r}."))
+    if not config.get("RATELIMIT_ENABLED", True):
+        problems.append(_warning("RATELIMIT_ENABLED is off: sign-in and access requests have no rate limit."))
     return problems
 
 
@@ -72,13 +95,27 @@ def _storage_problems(config):
     parts = urlsplit(url)
     if parts.scheme != "cloudinary" or not (parts.username and parts.password and parts.hostname):
         return [_error("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME.")]
+    prefix = parse_qs(parts.query).get("upload_prefix", [""])[0]
+    if prefix and urlsplit(prefix).scheme != "https":
+        return [_warning(f"CLOUDINARY_URL sends uploads to {prefix}, not over https.")]
     return []
 
 
-def _service_problems(config):
-    problems = []
+def _mail_problems(config):
     if not config.get("MAIL_SERVER"):
-        problems.append(_warning("MAIL_SERVER is not set: notification e-mails are only written to the log."))
-    if not config.get("REDIS_URL"):
-        problems.append(_warning("REDIS_URL is not set: rate limits are counted per worker process, not shared."))
+        return [_warning("MAIL_SERVER is not set: notification e-mails are only written to the log.")]
+    problems = []
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        problems.append(_error("MAIL_USE_TLS and MAIL_USE_SSL are both on: choose STARTTLS (587) or TLS (465)."))
+    if "@localhost" in (config.get("MAIL_SENDER") or ""):
+        problems.append(_warning("MAIL_SENDER is a localhost address: most mail servers refuse or bin such messages."))
     return problems
+
+
+def _service_problems(config):
+    redis_url = config.get("REDIS_URL")
+    if not redis_url:
+        return [_warning("REDIS_URL is not set: rate limits are counted per worker process, not shared.")]
+    if urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        return [_error(f"REDIS_URL must start with redis://, rediss:// or unix://, not {redis_url.split(':', 1)[0]}:.")]
+    return []

@@ -17,11 +17,12 @@ ROUTES = [
     Route("POST", "auth.dev_login", {role: 404 for role in EVERYONE_200}, data=lambda w: {"email": "x@example.com"}),
     Route("POST", "auth.logout", {role: REDIRECT for role in EVERYONE_200}),
     Route("GET", "access.status", SIGNED_IN_BASE),
-    # Pending already asked, rejected is in the cooldown, suspended cannot ask, approved need not.
+    # Pending already asked, rejected is in the cooldown, suspended cannot ask, approved need not:
+    # each is sent back to the status page with the reason as a message.
     Route(
         "POST",
         "access.submit_request",
-        outcomes(SIGNED_IN_BASE, pending=409, rejected=409, suspended=403, user=409, other_user=409, admin=409),
+        outcomes(SIGNED_IN_BASE, pending=REDIRECT, rejected=REDIRECT, suspended=REDIRECT),
         data=lambda w: {"reason": "I need to see the project specifications."},
     ),
     Route("GET", "access.queue", outcomes(ADMIN_ONLY, admin=200)),

@@ -11,26 +11,28 @@ from ..htmx import is_partial, render_page_or_partial, toast
 from ..models import AccessRequest, RequestStatus
 from ..permissions import admin_only, signed_in
 from ..services import access
-from ..services.mail import Mailer, MailSettings
+from ..services.mail import Mailer
 
 bp = Blueprint("access", __name__)
 
 
 def mailer():
     """The mailer for this request, linking back to this site."""
-    base_url = current_app.config["PUBLIC_URL"] or request.host_url
-    return Mailer(MailSettings.from_config(current_app.config), base_url)
+    return Mailer.from_config(current_app.config, request.host_url)
 
 
 def _policy():
+    """The access rules' settings for this app."""
     return access.AccessPolicy.from_config(current_app.config)
 
 
 def _per_user():
+    """Rate-limit key for the signed-in person, whatever address they come from."""
     return f"user:{current_user.get_id().partition(':')[0]}"
 
 
 def _request_limit():
+    """How often one address, and one person, may post the access form."""
     return current_app.config["RATELIMIT_ACCESS_REQUEST"]
 
 
@@ -48,21 +50,26 @@ def status():
 @limiter.limit(_request_limit)
 @limiter.limit(_request_limit, key_func=_per_user)
 def submit_request():
-    """Record why the person wants access; errors come back in place with the text kept."""
+    """Record why the person wants access; a bad reason comes back in place with the text kept."""
     reason = request.form.get("reason", "")
     try:
         access.request_access(current_user, reason, _policy(), mailer())
-    except DomainError as error:
-        db.session.rollback()
+    except access.InvalidInput as error:
         context = _status_context(reason=reason, error=error.message)
         return render_page_or_partial("access/status.html", "access/_request_panel.html", error.status, **context)
-    toast("Thank you. An administrator will look at your request soon.")
+    except DomainError as error:
+        # Asked already, in the cooldown, suspended: the page was stale, so show the current state.
+        db.session.rollback()
+        toast(error.message, "error")
+    else:
+        toast("Thank you. An administrator will look at your request soon.")
     if is_partial():
         return render_template("access/_request_panel.html", **_status_context())
     return redirect(url_for("access.status"))
 
 
 def _status_context(reason="", error=None):
+    """What the status page shows: the latest request, and whether (or from when) the person may ask."""
     latest = access.latest_request(current_user)
     may_ask_at = access.can_ask_again_at(current_user, _policy())
     may_ask = current_user.status in ("pending", "rejected") and may_ask_at is None and not (

@@ -1,7 +1,5 @@
 """Google sign-in through Authlib: the client, and the checks on what Google vouches for."""
 
-import logging
-
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
@@ -10,22 +8,26 @@ from joserfc.errors import JoseError
 
 from ..services.accounts import Identity
 
-log = logging.getLogger(__name__)
 EXTENSION_KEY = "authlib.integrations.flask_client"
 HTTP_TIMEOUT_SECONDS = 10
+GOOGLE_ISSUER = "https://accounts.google.com"
 
-# Everything that can go wrong between the redirect and a verified identity: a refused or
-# forged state, provider errors, an invalid token, or the provider being unreachable.
-SIGN_IN_FAILURES = (AuthlibBaseError, JoseError, requests.RequestException)
+# What can go wrong between the redirect and a verified identity: a refused or forged
+# state, an error from the provider, or an ID token that fails validation...
+REFUSED = (AuthlibBaseError, JoseError)
+# ...or the provider being unreachable or failing (network errors, 4xx/5xx or non-JSON answers).
+UNAVAILABLE = requests.RequestException
+UNAVAILABLE_MESSAGE = "Google cannot be reached right now. Please try again in a moment."
 
 
 class SignInFailed(Exception):
-    """The provider's answer cannot be trusted or used; ``reason`` is for the log, ``message`` for the person."""
+    """The provider's answer cannot be used: ``reason`` goes to the log, ``message`` to the person."""
 
-    def __init__(self, reason, message="Google sign-in did not complete."):
+    def __init__(self, reason, message="Google sign-in did not complete.", status=400):
         super().__init__(reason)
         self.reason = reason
         self.message = message
+        self.status = status
 
 
 def init_oauth(app):
@@ -62,8 +64,8 @@ def authorize_redirect(redirect_uri):
         extra["hd"] = current_app.config["GOOGLE_HOSTED_DOMAIN"]  # a hint only; enforced in verify()
     try:
         return client().authorize_redirect(redirect_uri, prompt="select_account", **extra)
-    except SIGN_IN_FAILURES as error:
-        raise SignInFailed(f"cannot start sign-in: {error!r}", "Google cannot be reached right now.") from error
+    except UNAVAILABLE as error:
+        raise SignInFailed(f"cannot start sign-in: {error!r}", UNAVAILABLE_MESSAGE, 502) from error
 
 
 def finish_sign_in():
@@ -75,16 +77,25 @@ def finish_sign_in():
         # audience check when azp names the client: state both explicitly.
         token = google.authorize_access_token(
             claims_options={
-                "iss": {"essential": True, "values": [issuer]},
+                "iss": {"essential": True, "values": accepted_issuers(issuer)},
                 "aud": {"essential": True, "value": google.client_id},
             }
         )
-    except SIGN_IN_FAILURES as error:
-        raise SignInFailed(f"token exchange or validation failed: {error!r}") from error
+    except REFUSED as error:
+        raise SignInFailed(f"answer refused: {error!r}") from error
+    except UNAVAILABLE as error:
+        raise SignInFailed(f"token exchange failed: {error!r}", UNAVAILABLE_MESSAGE, 502) from error
     claims = token.get("userinfo")
     if not claims:
         raise SignInFailed("the provider returned no ID token")
     return verify(claims, current_app.config["GOOGLE_HOSTED_DOMAIN"])
+
+
+def accepted_issuers(issuer):
+    """The ``iss`` values an ID token may carry: Google signs some tokens without the scheme."""
+    if issuer == GOOGLE_ISSUER:
+        return [GOOGLE_ISSUER, "accounts.google.com"]
+    return [issuer]
 
 
 def verify(claims, hosted_domain):

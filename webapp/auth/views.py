@@ -3,9 +3,10 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import limiter
+from ..demo import demo_accounts
+from ..extensions import db, limiter
 from ..permissions import public
-from ..services.accounts import Identity, SignInPolicy, SignInRefused, sign_in
+from ..services.accounts import Identity, SignInPolicy, SignInRefused, is_email_address, sign_in
 from . import google
 from .session import end_session, pop_next, remember_next, safe_next, start_session
 
@@ -13,6 +14,7 @@ bp = Blueprint("auth", __name__)
 
 
 def sign_in_limit():
+    """How often one address may start a sign-in (read per request, so tests can change it)."""
     return current_app.config["RATELIMIT_SIGN_IN"]
 
 
@@ -23,11 +25,13 @@ def login():
     next_path = safe_next(request.args.get("next"), "")
     if current_user.is_authenticated:
         return redirect(safe_next(next_path, url_for("main.home")))
+    dev_login_enabled = current_app.config["DEV_LOGIN"]
     return render_template(
         "auth/login.html",
         next_path=next_path,
         google_enabled=google.is_configured(current_app),
-        dev_login_enabled=current_app.config["DEV_LOGIN"],
+        dev_login_enabled=dev_login_enabled,
+        demo_accounts=demo_accounts() if dev_login_enabled else [],
     )
 
 
@@ -42,7 +46,7 @@ def google_start():
     try:
         return google.authorize_redirect(url_for("auth.google_callback", _external=True))
     except google.SignInFailed as failure:
-        return _failed(failure.reason, failure.message, 502)
+        return _failed(failure.reason, failure.message, failure.status)
 
 
 @bp.get("/google/callback")
@@ -50,14 +54,15 @@ def google_start():
 @limiter.limit(sign_in_limit)
 def google_callback():
     """Finish the Google round trip: verify the identity, then sign the person in."""
-    if request.args.get("error"):
-        error = request.args.get("error")
+    error = request.args.get("error")
+    if error:
         message = "Sign-in was cancelled." if error == "access_denied" else "Google could not sign you in."
-        return _failed(f"provider returned error={error!r}", message)
+        description = request.args.get("error_description", "")[:200]
+        return _failed(f"provider returned error={error!r} ({description})", message)
     try:
         identity = google.finish_sign_in()
     except google.SignInFailed as failure:
-        return _failed(failure.reason, failure.message)
+        return _failed(failure.reason, failure.message, failure.status)
     return _complete_sign_in(identity)
 
 
@@ -69,10 +74,11 @@ def dev_login():
     if not current_app.config["DEV_LOGIN"]:
         abort(404)
     email = request.form.get("email", "").strip().lower()
-    if "@" not in email or len(email) > 320 or " " in email:
+    if not is_email_address(email):
         return _failed(f"dev sign-in with invalid e-mail {email!r}", "Enter a valid e-mail address.")
     remember_next(request.form.get("next"))
-    name = request.form.get("name", "").strip()[:200] or email.partition("@")[0].title()
+    name = "".join(char for char in request.form.get("name", "") if char.isprintable()).strip()[:200]
+    name = name or email.partition("@")[0].title()
     return _complete_sign_in(Identity(email=email, sub=None, name=name))
 
 
@@ -85,9 +91,11 @@ def logout():
 
 
 def _complete_sign_in(identity):
+    """Find or create the account, start a fresh session, and send the person on."""
     try:
         user = sign_in(identity, SignInPolicy.from_config(current_app.config))
     except SignInRefused as refused:
+        db.session.rollback()
         return _failed(f"account refused for {identity.email}: {refused.message}", refused.message, 403)
     default = url_for("main.home") if user.is_approved else url_for("access.status")
     next_path = pop_next(default) if user.is_approved else default
@@ -97,5 +105,6 @@ def _complete_sign_in(identity):
 
 
 def _failed(reason, message, status=400):
+    """Log why sign-in failed and show the person a friendly page with a way to try again."""
     current_app.logger.warning("Sign-in failed: %s", reason)
     return render_template("auth/failed.html", message=message), status

@@ -23,6 +23,11 @@ class Project(TimestampMixin, db.Model):
     __table_args__ = (
         # Lists walk one owner's projects newest first by id (keyset paging).
         Index("ix_project_owner_id_id", "owner_id", "id"),
+        # The back office sorts and filters by these, and searches names by substring
+        # (a trigram index on PostgreSQL; a plain one elsewhere). Revision 0002.
+        Index("ix_project_created_at", "created_at"),
+        Index("ix_project_name", "name"),
+        Index("ix_project_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

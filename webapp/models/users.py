@@ -107,6 +107,8 @@ class AccessRequest(CreatedMixin, db.Model):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_access_request_status_created", "status", "created_at"),
+        # The back office lists undecided requests first, then the latest decisions. Revision 0002.
+        Index("ix_access_request_decided_at_id", "decided_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

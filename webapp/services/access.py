@@ -8,7 +8,8 @@ commits once, and only then sends e-mail.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
@@ -37,19 +38,32 @@ class AccessPolicy:
         return cls(cooldown_days=config["ACCESS_REQUEST_COOLDOWN_DAYS"])
 
 
+def _clean_text(text):
+    """Form text as written, with browser line endings unified and the ends trimmed.
+
+    Browsers send a textarea's line breaks as CRLF but count them as one character, so
+    without this a reason that fits the form's limit could fail the server's. Other
+    control characters are refused: PostgreSQL cannot store NUL in text.
+    """
+    text = (text or "").replace("\r\n", "\n").strip()
+    if any(ord(char) < 32 and char not in "\n\t" for char in text):
+        raise InvalidInput("The text contains invisible control characters; please retype it.")
+    return text
+
+
 def validate_reason(reason):
     """The reason as it will be stored, or InvalidInput saying what is wrong."""
-    reason = (reason or "").strip()
+    reason = _clean_text(reason)
     if len(reason) < REASON_MIN:
         raise InvalidInput(f"Please tell us a little more: at least {REASON_MIN} characters.")
     if len(reason) > REASON_MAX:
-        raise InvalidInput(f"Please keep it under {REASON_MAX} characters (you wrote {len(reason)}).")
+        raise InvalidInput(f"Please keep it to {REASON_MAX} characters at most (you wrote {len(reason)}).")
     return reason
 
 
 def validate_note(note):
     """An optional decision note, trimmed, or InvalidInput when too long."""
-    note = (note or "").strip()
+    note = _clean_text(note)
     if len(note) > NOTE_MAX:
         raise InvalidInput(f"The note is too long: at most {NOTE_MAX} characters.")
     return note or None
@@ -77,7 +91,6 @@ def can_ask_again_at(user, policy):
 
 def request_access(user, reason, policy, mail):
     """Record ``user``'s request with their reason and tell the administrators."""
-    reason = validate_reason(reason)
     if user.status == AccountStatus.approved:
         raise Conflict("Your account is already approved.")
     if user.status == AccountStatus.suspended:
@@ -89,9 +102,16 @@ def request_access(user, reason, policy, mail):
     open_request = latest_request(user)
     if open_request is not None and open_request.status == RequestStatus.pending:
         raise Conflict("Your request is already waiting for an administrator.")
+    reason = validate_reason(reason)
     access_request = AccessRequest(user=user, reason=reason)
     user.status = AccountStatus.pending
     db.session.add(access_request)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # The same form sent twice at once: the one-pending-request index kept the first.
+        db.session.rollback()
+        raise Conflict("Your request is already waiting for an administrator.") from error
     audit.record("access.requested", actor=user, target=access_request)
     db.session.commit()
     notifications.request_received(access_request, mail)
@@ -122,8 +142,9 @@ def _decide(access_request, by, decision, account_status, note, mail):
     if decided != 1:
         db.session.rollback()
         db.session.refresh(access_request)
-        decider = access_request.decided_by.display_name if access_request.decided_by else "someone"
-        raise Conflict(f"This request was already {access_request.status} by {decider}.")
+        decider = access_request.decided_by
+        by_whom = f"by {decider.display_name}" if decider else "automatically"
+        raise Conflict(f"This request was already {access_request.status} {by_whom}.")
     user = access_request.user
     user.status = account_status
     audit.record(
@@ -155,8 +176,9 @@ def decide_many(request_ids, by, decision, mail, note=None):
 
 def suspend(user, by, note=None):
     """Suspend an approved account; it loses access at its next request."""
-    _require_admin(by)
     note = validate_note(note)
+    _lock_accounts(user, by)
+    _require_admin(by)
     if user.id == by.id:
         raise Conflict("You cannot suspend your own account.")
     if user.status != AccountStatus.approved:
@@ -172,6 +194,7 @@ def suspend(user, by, note=None):
 
 def reinstate(user, by):
     """Give a suspended account its access back."""
+    _lock_accounts(user, by)
     _require_admin(by)
     if user.status != AccountStatus.suspended:
         raise Conflict(f"Only suspended accounts can be reinstated; this one is {user.status}.")
@@ -183,6 +206,7 @@ def reinstate(user, by):
 
 def make_admin(user, by):
     """Give an approved user the administrator role."""
+    _lock_accounts(user, by)
     _require_admin(by)
     if user.role == Role.admin:
         raise Conflict(f"{user.email} is already an administrator.")
@@ -196,6 +220,7 @@ def make_admin(user, by):
 
 def revoke_admin(user, by):
     """Take the administrator role away; the change applies at the user's next request."""
+    _lock_accounts(user, by)
     _require_admin(by)
     if user.id == by.id:
         raise Conflict("You cannot remove your own administrator role.")
@@ -221,16 +246,29 @@ def _require_admin(user):
         raise Forbidden("Only administrators can decide on accounts.")
 
 
-def _keep_another_admin(user):
-    """Refuse when ``user`` is the last approved administrator.
+def _lock_accounts(*users):
+    """Lock and reload ``users`` and every administrator, in id order, before a decision on people.
 
-    Locking every administrator row first makes two administrators demoting each other at
-    once take turns on PostgreSQL; SQLite serialises writers by itself.
+    On PostgreSQL two decisions on accounts then take turns, each seeing what the other
+    committed (so two administrators demoting each other leave one administrator), and
+    the fixed order rules out deadlocks. SQLite serialises writers by itself.
     """
-    admins = db.session.scalars(
-        select(User.id)
-        .where(User.role == Role.admin, User.status == AccountStatus.approved)
+    ids = [user.id for user in users if user is not None]
+    db.session.scalars(
+        select(User)
+        .where(or_(User.id.in_(ids), and_(User.role == Role.admin, User.status == AccountStatus.approved)))
+        .order_by(User.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
-    if [admin_id for admin_id in admins if admin_id != user.id] == []:
+
+
+def _keep_another_admin(user):
+    """Refuse when ``user`` is the last approved administrator (call after _lock_accounts)."""
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.admin, User.status == AccountStatus.approved, User.id != user.id)
+    )
+    if not others:
         raise Conflict("This is the last administrator; make someone else an administrator first.")

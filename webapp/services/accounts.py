@@ -1,9 +1,11 @@
 """Turn a verified identity into an account: find, link or create it, and apply the operator's rules."""
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
 from ..extensions import db
@@ -39,6 +41,15 @@ class SignInPolicy:
         return email.lower().rpartition("@")[2] in self.auto_approve_domains
 
 
+# Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def is_email_address(text):
+    """True when ``text`` looks like an e-mail address (the provider or a mail server has the last word)."""
+    return len(text) <= 320 and _EMAIL.fullmatch(text) is not None
+
+
 class SignInRefused(DomainError):
     """The identity is genuine, but it cannot be tied to an account safely."""
 
@@ -52,6 +63,16 @@ def sign_in(identity, policy):
     follows the same account; an account an administrator created in advance is linked
     by e-mail at its first sign-in.
     """
+    try:
+        return _sign_in(identity, policy)
+    except IntegrityError:
+        # The same new person signed in twice at once (two tabs, a double click): the
+        # other sign-in created the account first, so this one finds it.
+        db.session.rollback()
+        return _sign_in(identity, policy)
+
+
+def _sign_in(identity, policy):
     email = identity.email.strip().lower()
     user = _find_by_sub(identity.sub) or _find_unlinked_by_email(email, identity.sub)
     if user is None:

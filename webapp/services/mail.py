@@ -6,6 +6,9 @@ import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,7 @@ class MailSettings:
             use_ssl=config["MAIL_USE_SSL"],
             sender=config["MAIL_SENDER"],
             timeout=config["MAIL_TIMEOUT"],
-            send_async=config.get("MAIL_ASYNC", True),
+            send_async=config["MAIL_ASYNC"],
         )
 
 
@@ -46,9 +49,17 @@ class Mailer:
     settings: MailSettings
     base_url: str
 
-    def link(self, path):
-        """An absolute URL for ``path`` (e.g. from ``url_for``)."""
-        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+    @classmethod
+    def from_config(cls, config, host_url=None):
+        """The mailer for an app: links go to ``PUBLIC_URL``, else the current request's host."""
+        base_url = config["PUBLIC_URL"] or host_url or "http://localhost:5000"
+        return cls(MailSettings.from_config(config), base_url)
+
+    def link(self, endpoint, **values):
+        """An absolute URL to ``endpoint``; works outside a request (CLI, background jobs)."""
+        base = urlsplit(self.base_url)
+        adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+        return adapter.build(endpoint, values, force_external=True)
 
     def send(self, to, subject, body):
         """Send a plain-text message; see :func:`send`."""
@@ -60,7 +71,7 @@ def build_message(settings, to, subject, body):
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())  # user text in a subject must not break the header
     message["Message-ID"] = make_msgid(domain="hyperdesk")
     message.set_content(body)
     return message

@@ -1,0 +1,60 @@
+"""gunicorn settings for Render and any platform that sets PORT.
+
+Start: gunicorn --config gunicorn.conf.py "webapp:create_app()"
+Before the port opens, the master checks the configuration and migrates the database
+(webapp/startup.py); workers are forked from the preloaded app.
+"""
+
+import os
+
+from gunicorn import glogging
+
+# Render routes traffic to $PORT (10000 unless told otherwise) on every interface;
+# GUNICORN_HOST narrows that (the local rehearsal listens on 127.0.0.1 only).
+bind = [f"{os.environ.get('GUNICORN_HOST', '0.0.0.0')}:{os.environ.get('PORT', '10000')}"]
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads keep a worker useful while one request waits on Google or Cloudinary.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+timeout = 30
+# Render sends SIGTERM, then SIGKILL 30 s later: finish requests in flight before that.
+graceful_timeout = 25
+keepalive = 5
+
+# Load the app once in the master: one import per start (cold starts matter on the free
+# plan), copy-on-write memory for the workers, and configuration errors stop the master.
+preload_app = True
+proc_name = "hyperdesk"
+
+# Two masters on one host would collide on gunicorn 27's default ~/.gunicorn/gunicorn.ctl.
+control_socket_disable = True
+
+# The instance is only reachable through Render's proxy, whose addresses are not fixed.
+# The app itself trusts PROXY_FIX_HOPS hops of X-Forwarded-* (webapp/config.py).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+# The app writes one log line per request with its request id (webapp/logs.py).
+accesslog = None
+errorlog = "-"
+
+
+class AppLogger(glogging.Logger):
+    """gunicorn's own messages go through the app's log handler, so every line has one format."""
+
+    def setup(self, cfg):
+        """Set up as usual, then hand gunicorn's error log to the app's root handler."""
+        super().setup(cfg)
+        for handler in list(self.error_log.handlers):
+            self.error_log.removeHandler(handler)
+        self.error_log.propagate = True
+
+
+logger_class = AppLogger
+
+
+def on_starting(server):
+    """Check the configuration and migrate under the advisory lock; exit 1 instead of serving."""
+    from webapp.startup import prepare_or_exit
+
+    prepare_or_exit(server.app.wsgi())

@@ -1,0 +1,31 @@
+"""Settings in a real browser: the theme changes the whole page at once, the page size the lists."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_dark_theme_and_page_size_apply_at_once_and_reset_restores_them(browse, approved_user, make, screenshot):
+    for n in range(12):
+        make.project(approved_user, name=f"Project {n:02d}", description="Planned for this year.", status=("draft", "active", "on_hold", "done")[n % 4])
+    page = browse.page(approved_user)
+    page.goto("/settings/")
+    screenshot(page, "settings")
+    page.get_by_label("Dark").check()
+    page.get_by_label("10", exact=True).check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.locator(".toast")).to_contain_text("Settings saved.")
+    expect(page.get_by_label("Dark")).to_be_checked()
+
+    page.goto("/projects/")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.locator("#projects-rows .record")).to_have_count(10)
+    screenshot(page, "projects-list-dark", full_page=False)
+
+    page.goto("/settings/")
+    page.get_by_role("button", name="Reset to defaults").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "system")
+    expect(page.get_by_label("25", exact=True)).to_be_checked()
+    assert page.console_errors == []

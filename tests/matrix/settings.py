@@ -1,0 +1,14 @@
+"""Who may see and change their settings: every approved user, each their own."""
+
+from . import NOT_APPROVED, REDIRECT, Route, outcomes
+
+ROUTES = [
+    Route("GET", "settings.edit", outcomes(NOT_APPROVED, user=200, other_user=200, admin=200)),
+    Route(
+        "POST",
+        "settings.update",
+        outcomes(NOT_APPROVED, user=REDIRECT, other_user=REDIRECT, admin=REDIRECT),
+        data=lambda w: {"page_size": "50", "theme": "dark"},
+    ),
+    Route("POST", "settings.reset", outcomes(NOT_APPROVED, user=REDIRECT, other_user=REDIRECT, admin=REDIRECT)),
+]

@@ -1,0 +1,105 @@
+"""The Access requests page: pending first, decided ones read-only, batch approve / reject with a note."""
+
+from flask import abort, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
+from flask_login import current_user
+from markupsafe import Markup
+
+from ..access.views import mailer
+from ..errors import DomainError
+from ..extensions import db
+from ..models import AccessRequest, RequestStatus
+from ..services import access
+from .actions import report, selected
+from .base import AdminModelView, ReadOnlyRowsMixin, RowButton
+
+DECISIONS = {"approve": "Approve", "reject": "Reject"}
+DONE = {"approve": "Approved", "reject": "Rejected"}
+
+
+def _is_pending(row):
+    return row.status == RequestStatus.pending
+
+
+def _reason_column(view, context, model, name):
+    reason = model.reason
+    short = reason if len(reason) <= 90 else reason[:89] + "…"
+    return Markup('<span title="{}">{}</span>').format(reason, short)
+
+
+class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
+    """Requests for access: the decision goes through ``services.access`` with an optional note.
+
+    Flask-Admin actions carry no form, so Approve and Reject (one row or a selection) first
+    show a confirmation page with a note field, which posts to ``decide``.
+    """
+
+    can_create = False
+    can_edit = False  # a request holds the person's own words; a decision is the only change
+    column_list = ("id", "user", "status", "reason", "created_at", "decided_by", "decided_at", "decision_note")
+    column_searchable_list = ("user.email", "user.name")
+    column_filters = ("status", "created_at", "decided_at", "user.email")
+    column_sortable_list = ("id",)
+    column_formatters = {"reason": _reason_column}
+    column_labels = {"user": "Person", "user.email": "Person's e-mail", "decision_note": "Note"}
+    row_buttons = (
+        RowButton("approve", "Approve", "outline-success", _is_pending),
+        RowButton("reject", "Reject", "outline-danger", _is_pending),
+    )
+
+    def row_is_locked(self, row):
+        return row.is_decided
+
+    def search_placeholder(self):
+        return "Person's e-mail or name"
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        if sort_column is None:
+            # Undecided requests (no decision time) first, then the latest decisions: one
+            # backward walk of the (decided_at, id) index, however long the history grows.
+            return query.order_by(AccessRequest.decided_at.desc().nulls_first(), AccessRequest.id.desc()), joins
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)
+
+    @action("approve", "Approve")
+    def action_approve(self, ids):
+        """Ask for a note, then approve the selected pending requests."""
+        return self._confirm(ids, "approve")
+
+    @action("reject", "Reject")
+    def action_reject(self, ids):
+        """Ask for a note, then reject the selected pending requests."""
+        return self._confirm(ids, "reject")
+
+    def _confirm(self, ids, decision, note="", error=None, status=200):
+        requests = selected(AccessRequest, ids)
+        body = self.render(
+            "admin/access_requests/decide.html",
+            decision=decision,
+            decision_label=DECISIONS[decision],
+            pending=[item for item in requests if not item.is_decided],
+            decided=[item for item in requests if item.is_decided],
+            note=note,
+            error=error,
+            note_max=access.NOTE_MAX,
+            return_url=get_redirect_target() or self.get_url(".index_view"),
+        )
+        return body, status
+
+    @expose("/decide/", methods=("POST",))
+    def decide(self):
+        """Apply the confirmed decision, with the note, to every selected pending request."""
+        decision = request.form.get("decision")
+        if decision not in DECISIONS:
+            abort(400)
+        ids = [int(value) for value in request.form.getlist("rowid") if value.isdigit()]
+        note = request.form.get("note", "")
+        try:
+            access.validate_note(note)
+            decided, problems = access.decide_many(ids, current_user._get_current_object(), decision, mailer(), note=note)
+        except DomainError as error:
+            db.session.rollback()
+            return self._confirm(ids, decision, note, error.message, error.status)
+        report([item.user.email for item in decided], problems, DONE[decision])
+        return redirect(get_redirect_target() or self.get_url(".index_view"))

@@ -1,0 +1,146 @@
+"""What every back-office view shares: the admin-only gate, CSRF through Flask-WTF, the look, fast lists, history."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.model.template import DeleteRowAction
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..templating import user_theme
+from . import formatters
+from .filters import HyperdeskFilterConverter
+from .history import recording_changes
+
+# Cells a spreadsheet would read as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class AdminAccessMixin:
+    """Admit approved administrators; send others to sign-in (anonymous) or a 403 page.
+
+    The access gate (webapp/permissions.py) already guards every admin blueprint; this is
+    the second lock, and it hides menu entries from anyone it would refuse.
+    """
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.is_admin
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    def render(self, template, **kwargs):
+        # Flask-Admin passes its own `theme` object to templates; the user's light/dark
+        # choice travels under another name.
+        kwargs.setdefault("color_theme", user_theme())
+        return super().render(template, **kwargs)
+
+
+class RowButton:
+    """A one-click action in a list row: a small POST form to the view's action endpoint."""
+
+    def __init__(self, action, label, style="secondary", applies=lambda row: True):
+        self.action = action
+        self.label = label
+        self.style = style
+        self.applies = applies
+
+
+class AdminModelView(AdminAccessMixin, ModelView):
+    """The base of every model page in the back office.
+
+    Subclasses say which columns to list, search, filter and edit; this class makes every
+    list cheap on big tables, every POST carry the app's CSRF token, and every create,
+    edit and delete leave an audit entry in the same transaction.
+    """
+
+    # The app's CSRFProtect checks every POST; Flask-Admin's SecureForm would reject its tokens.
+    form_base_class = FlaskForm
+    list_template = "admin/hyperdesk/list.html"
+    details_template = "admin/hyperdesk/details.html"
+    filter_converter = HyperdeskFilterConverter()
+
+    # Big tables: no COUNT(*) per page view, newest first along the primary key index.
+    simple_list_pager = True
+    # Readable filter parameters (?flt0_status_equals=active) that other pages can link to.
+    named_filter_urls = True
+    column_default_sort = ("id", True)
+    page_size = 25
+    can_set_page_size = True
+    page_size_options = (25, 50, 100)
+    can_view_details = True
+    can_export = True
+    export_types = ["csv"]
+    # An export streams at most this many rows of the current search and filters.
+    export_max_rows = 50_000
+    column_type_formatters = formatters.TYPE_FORMATTERS
+    column_type_formatters_detail = formatters.DETAIL_TYPE_FORMATTERS
+    column_type_formatters_export = formatters.EXPORT_TYPE_FORMATTERS
+    row_buttons = ()
+
+    def __init__(self, model, **kwargs):
+        kwargs.setdefault("endpoint", f"admin_{model.__tablename__}")
+        kwargs.setdefault("url", f"/admin/{model.__tablename__.replace('_', '-')}")
+        super().__init__(model, db, **kwargs)
+
+    def create_model(self, form):
+        with recording_changes(current_user):
+            return super().create_model(form)
+
+    def update_model(self, form, model):
+        with recording_changes(current_user):
+            return super().update_model(form, model)
+
+    def delete_model(self, model):
+        with recording_changes(current_user):
+            return super().delete_model(model)
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, IntegrityError):
+            # The database refused the change (a duplicate or a missing reference); say so
+            # without echoing the SQL.
+            flash("The database refused this change: it conflicts with another record.", "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def get_export_value(self, model, name):
+        value = super().get_export_value(model, name)
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            # A spreadsheet would run "=HYPERLINK(...)" typed by a user; a leading quote keeps it text.
+            return "'" + value
+        return value
+
+    def buttons_for(self, row):
+        """The one-click actions that apply to ``row`` (the service still has the last word)."""
+        return [button for button in self.row_buttons if self.is_action_allowed(button.action) and button.applies(row)]
+
+    def allows_row_action(self, action, row):
+        """Whether the list shows the standard ``action`` (view, edit, delete) for ``row``."""
+        return True
+
+    def search_placeholder(self):
+        return f"Search {self.name.lower()}"
+
+    def related_links(self, model):
+        """(label, url) pairs shown under a record's details: its children, its history."""
+        return []
+
+
+class ReadOnlyRowsMixin:
+    """For views whose decided rows must not be deleted: hides and refuses their delete."""
+
+    def row_is_locked(self, row):
+        raise NotImplementedError
+
+    def allows_row_action(self, action, row):
+        return not (isinstance(action, DeleteRowAction) and self.row_is_locked(row))
+
+    def delete_model(self, model):
+        if self.row_is_locked(model):
+            flash(Markup("{} can no longer be deleted.").format(formatters.label(model)), "error")
+            return False
+        return super().delete_model(model)

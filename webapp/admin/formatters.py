@@ -1,0 +1,121 @@
+"""How back-office lists, details and exports show values: names for records, badges, thumbnails, history."""
+
+import json
+from datetime import datetime
+from enum import Enum
+
+from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS, EXPORT_FORMATTERS
+from flask_admin.model.typefmt import DETAIL_FORMATTERS
+from markupsafe import Markup
+
+from ..extensions import db
+
+BADGE_STYLES = {
+    "approved": "success",
+    "active": "success",
+    "done": "info",
+    "pending": "warning",
+    "draft": "secondary",
+    "on_hold": "warning",
+    "rejected": "danger",
+    "suspended": "danger",
+    "admin": "primary",
+}
+THUMBNAIL_SIZE = 48
+
+
+def label(record):
+    """A short human name for a record, used in lists, lookups and messages."""
+    if record is None:
+        return ""
+    for attribute in ("email", "name", "title", "text", "key"):
+        value = getattr(record, attribute, None)
+        if value:
+            return value if len(value) <= 80 else value[:79] + "…"
+    return f"{type(record).__name__} #{record.id}"
+
+
+def badge(value):
+    """A coloured pill for a state such as ``pending`` or ``admin``."""
+    text = str(value.value if isinstance(value, Enum) else value)
+    style = BADGE_STYLES.get(text, "light")
+    return Markup('<span class="badge badge-pill badge-{}">{}</span>').format(style, text.replace("_", " "))
+
+
+def timestamp(value):
+    """A UTC timestamp to the minute, machine-readable in the markup."""
+    return Markup('<time datetime="{}">{} UTC</time>').format(value.isoformat(), value.strftime("%Y-%m-%d %H:%M"))
+
+
+def thumbnail_url(asset, size=THUMBNAIL_SIZE):
+    """Where the small version of ``asset`` is served (swap in the uploads helper when it lands)."""
+    return asset.url
+
+
+def thumbnail(asset):
+    """A small preview of an image asset."""
+    if asset is None:
+        return ""
+    return Markup(
+        '<img class="hd-thumb" src="{}" alt="{}" width="{}" height="{}" loading="lazy">'
+    ).format(thumbnail_url(asset), asset.key, THUMBNAIL_SIZE, THUMBNAIL_SIZE)
+
+
+def changes_html(details):
+    """An audit entry's details, with field changes shown as before → after."""
+    if not details:
+        return ""
+    changes = details.get("changes") or {}
+    rows = Markup("").join(
+        Markup('<li><code>{}</code>: {} → {}</li>').format(field, _short(change.get("before")), _short(change.get("after")))
+        for field, change in changes.items()
+    )
+    others = {key: value for key, value in details.items() if key != "changes"}
+    extra = Markup('<span class="text-muted small">{}</span>').format(json.dumps(others, ensure_ascii=False)) if others else ""
+    return Markup('<ul class="hd-changes">{}</ul>{}').format(rows, extra) if rows else extra
+
+
+def _short(value, limit=120):
+    if value is None:
+        return Markup('<i class="text-muted">none</i>')
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Column formatters, in Flask-Admin's (view, context, model, name) form.
+def thumbnail_column(view, context, model, name):
+    return thumbnail(model if name == "preview" else getattr(model, name))
+
+
+def details_column(view, context, model, name):
+    return changes_html(model.details)
+
+
+def _record_type_formatter(view, value, name):
+    return label(value)
+
+
+def _enum_type_formatter(view, value, name):
+    return badge(value)
+
+
+def _datetime_type_formatter(view, value, name):
+    return timestamp(value)
+
+
+def _export_enum(view, value, name):
+    return value.value
+
+
+def _export_record(view, value, name):
+    return label(value)
+
+
+def _export_datetime(view, value, name):
+    return value.isoformat()
+
+
+# Flask-Admin's defaults, with enums, records and timestamps shown our way.
+TYPE_FORMATTERS = {**DEFAULT_FORMATTERS, Enum: _enum_type_formatter, db.Model: _record_type_formatter, datetime: _datetime_type_formatter}
+DETAIL_TYPE_FORMATTERS = {**DETAIL_FORMATTERS, **TYPE_FORMATTERS}
+EXPORT_TYPE_FORMATTERS = {**EXPORT_FORMATTERS, Enum: _export_enum, db.Model: _export_record, datetime: _export_datetime}

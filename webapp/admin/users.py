@@ -1,0 +1,71 @@
+"""The Users page: find people, correct their names, and change their status or role through the rules."""
+
+from flask import url_for
+from flask_admin.actions import action
+from flask_login import current_user
+
+from ..models import AccountStatus, Role
+from ..services import access
+from .actions import apply_to_users
+from .base import AdminModelView, RowButton
+
+
+def _is_other(row):
+    return current_user.is_authenticated and row.id != current_user.id
+
+
+class UserView(AdminModelView):
+    """People: search, filters, name edits, and suspend / reinstate / make admin / revoke admin.
+
+    Role and status are not form fields: they change only through ``services.access``, which
+    refuses to suspend or demote yourself or the last administrator.
+    """
+
+    can_create = False  # accounts come from Google sign-in or `flask create-admin`
+    can_delete = False  # suspend instead: the audit trail keeps naming the person
+    column_list = ("id", "email", "name", "role", "status", "created_at", "last_login_at")
+    column_searchable_list = ("email", "name")
+    column_filters = ("role", "status", "created_at", "last_login_at")
+    column_sortable_list = ("id", "email")
+    column_details_exclude_list = ("session_version",)
+    column_export_exclude_list = ("session_version", "settings", "google_sub")
+    form_columns = ("name",)
+    column_labels = {"last_login_at": "Last sign-in"}
+    row_buttons = (
+        RowButton("suspend", "Suspend", "outline-danger", lambda row: _is_other(row) and row.status == AccountStatus.approved),
+        RowButton("reinstate", "Reinstate", "outline-success", lambda row: row.status == AccountStatus.suspended),
+        RowButton(
+            "make_admin", "Make admin", "outline-primary", lambda row: row.role == Role.user and row.status == AccountStatus.approved
+        ),
+        RowButton("revoke_admin", "Revoke admin", "outline-secondary", lambda row: _is_other(row) and row.role == Role.admin),
+    )
+
+    def search_placeholder(self):
+        return "E-mail or name"
+
+    def related_links(self, model):
+        return [
+            ("Their projects", url_for("admin_project.index_view", flt0_owner_id_equals=model.id)),
+            ("Their access requests", url_for("admin_access_request.index_view", flt0_persons_email_equals=model.email)),
+            ("What they did (audit log)", url_for("admin_audit_event.index_view", flt0_actor_id_equals=model.id)),
+        ]
+
+    @action("suspend", "Suspend", "Suspend the selected accounts? They lose access at their next request.")
+    def action_suspend(self, ids):
+        """Suspend each selected account."""
+        apply_to_users(ids, access.suspend, "Suspended")
+
+    @action("reinstate", "Reinstate")
+    def action_reinstate(self, ids):
+        """Give each selected suspended account its access back."""
+        apply_to_users(ids, access.reinstate, "Reinstated")
+
+    @action("make_admin", "Make admin", "Give the selected people the administrator role?")
+    def action_make_admin(self, ids):
+        """Make each selected approved person an administrator."""
+        apply_to_users(ids, access.make_admin, "Now administrators")
+
+    @action("revoke_admin", "Revoke admin", "Remove the administrator role from the selected people?")
+    def action_revoke_admin(self, ids):
+        """Take the administrator role from each selected person."""
+        apply_to_users(ids, access.revoke_admin, "No longer administrators")

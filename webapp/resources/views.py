@@ -1,0 +1,228 @@
+"""The generic views of a declared resource: list, detail, create, edit, delete (and reorder), one function per method.
+
+Every view answers a full page to ordinary requests (forms post, then redirect) and a
+fragment to htmx; another user's ids are a 404 on every route.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, redirect, render_template, request
+from flask_login import current_user
+from werkzeug.datastructures import CombinedMultiDict
+
+from ..htmx import current_url, is_partial, render_page_or_partial, toast
+from ..services import records
+from ..services.settings import page_size
+from . import queries
+from .fields import FormState, InvalidForm
+from .search import normalise_query
+
+DIRECTIONS = ("up", "down")
+
+
+@dataclass
+class Section:
+    """A child resource's list shown on its parent's detail page."""
+
+    resource: object
+    listing: object
+    form: FormState
+
+
+def here():
+    """The path (and query) of the page the browser shows, even for a fragment request."""
+    url = urlsplit(current_url())
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def safe_next(value):
+    """``value`` when it is a path on this site, else None (no open redirects)."""
+    if not value or "\\" in value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or value.startswith("//"):
+        return None
+    return value
+
+
+class ResourceViews:
+    """The view functions for one resource; ``make_blueprint`` routes them."""
+
+    def __init__(self, resource, registry):
+        self.resource = resource
+        self.registry = registry
+
+    def _submitted(self):
+        """The posted values; uploaded files too when a field takes them."""
+        if self.resource.multipart:
+            return CombinedMultiDict([request.files, request.form])
+        return request.form
+
+    def _parent(self, parent_id):
+        if self.resource.parent is None:
+            return None
+        return queries.get_owned(self.resource.parent.resource, parent_id, current_user)
+
+    def _record(self, record_id):
+        return queries.get_owned(self.resource, record_id, current_user)
+
+    def _template(self, name):
+        return self.resource.template(name)
+
+    def _new_form(self, focus=False):
+        return FormState.blank(self.resource, f"{self.resource.name}-new", focus=focus)
+
+    def _row_prefix(self, obj):
+        return f"{self.resource.dom_id(obj)}-form"
+
+    def _home_url(self, parent):
+        """Where a page about this resource returns: the parent's page, or the list."""
+        if parent is None:
+            return self.resource.url("index")
+        return self.resource.parent.resource.url("show", parent)
+
+    def _list_context(self, parent, listing, form):
+        trail = [*parent.trail, (parent.resource, parent.obj)] if parent else []
+        return dict(resource=self.resource, parent=parent.obj if parent else None, listing=listing, form=form, trail=trail, here=here())
+
+    def _record_context(self, record, **extra):
+        return dict(resource=self.resource, record=record, obj=record.obj, parent=record.parent, trail=record.trail, here=here(), **extra)
+
+    def index(self, parent_id=None):
+        """The user's rows (or the parent's), newest first, searchable, one page at a time."""
+        parent = self._parent(parent_id)
+        q = normalise_query(request.args.get("q"))
+        after = request.args.get("after", type=int)
+        size = page_size(current_user)
+        listing = queries.listing(self.resource, current_user, parent and parent.obj, q, after, size)
+        context = self._list_context(parent, listing, self._new_form())
+        if after is not None and is_partial():
+            return render_template(self._template("_rows.html"), focus_first=True, **context)
+        return render_page_or_partial(self._template("list.html"), self._template("_list.html"), **context)
+
+    def new(self, parent_id=None):
+        """The form for a new row (a page, or the inline form as a fragment)."""
+        parent = self._parent(parent_id)
+        context = self._list_context(parent, None, self._new_form(focus=True))
+        return render_page_or_partial(self._template("form.html"), self._template("_new.html"), **context)
+
+    def create(self, parent_id=None):
+        """Store a new row; invalid input comes back in place (422) with the typed values kept."""
+        parent = self._parent(parent_id)
+        try:
+            obj = records.create(self.resource, self._submitted(), current_user, parent and parent.obj)
+        except InvalidForm as error:
+            form = FormState.submitted(self.resource, self._submitted(), f"{self.resource.name}-new", error.errors)
+            context = self._list_context(parent, None, form)
+            return render_page_or_partial(self._template("form.html"), self._template("_new.html"), 422, **context)
+        toast(f"Added {self.resource.singular} “{self.resource.describe(obj)}”.")
+        if is_partial():
+            context = self._list_context(parent, None, self._new_form(focus=True))
+            return render_template(self._template("_created.html"), obj=obj, **context)
+        return redirect(self._home_url(parent and parent.obj), 303)
+
+    def show(self, record_id):
+        """The row's page with its children's lists (or, as a fragment, its list row)."""
+        record = self._record(record_id)
+        if is_partial():
+            return render_template(self._template("_row.html"), focus_row=True, **self._record_context(record))
+        size = page_size(current_user)
+        sections = [
+            Section(child, queries.listing(child, current_user, record.obj, size=size), FormState.blank(child, f"{child.name}-new"))
+            for child in self.registry.children(self.resource)
+        ]
+        return render_template(self._template("detail.html"), sections=sections, **self._record_context(record))
+
+    def edit(self, record_id):
+        """The edit form: a page, or the row turned into a form in place."""
+        record = self._record(record_id)
+        form = FormState.of(self.resource, record.obj, self._row_prefix(record.obj), focus=True)
+        context = self._record_context(record, form=form, next=safe_next(request.args.get("next")))
+        return render_page_or_partial(self._template("form.html"), self._template("_row_form.html"), **context)
+
+    def update(self, record_id):
+        """Save the edited row; invalid input comes back in place (422) with the typed values kept."""
+        record = self._record(record_id)
+        next_url = safe_next(request.form.get("next"))
+        try:
+            records.update(self.resource, record.obj, self._submitted(), current_user)
+        except InvalidForm as error:
+            form = FormState.submitted(self.resource, self._submitted(), self._row_prefix(record.obj), error.errors)
+            context = self._record_context(record, form=form, next=next_url)
+            return render_page_or_partial(self._template("form.html"), self._template("_row_form.html"), 422, **context)
+        toast(f"Saved {self.resource.singular} “{self.resource.describe(record.obj)}”.")
+        if is_partial():
+            return render_template(self._template("_row.html"), focus_row=True, **self._record_context(record))
+        default = self.resource.url("show", record.obj) if record.parent is None else self._home_url(record.parent)
+        return redirect(next_url or default, 303)
+
+    def confirm_delete(self, record_id):
+        """Ask before deleting (the page that makes delete safe without JavaScript)."""
+        record = self._record(record_id)
+        return render_page_or_partial(
+            self._template("confirm_delete.html"), self._template("_confirm_delete.html"), **self._record_context(record)
+        )
+
+    def delete(self, record_id):
+        """Delete the row (and what it contains); the fragment answer is empty, removing the row."""
+        record = self._record(record_id)
+        title = self.resource.describe(record.obj)
+        records.delete(self.resource, record.obj, current_user)
+        toast(f"Deleted {self.resource.singular} “{title}”.")
+        if is_partial():
+            return ""
+        return redirect(self._home_url(record.parent), 303)
+
+    def move(self, record_id):
+        """Move a row one place up or down (the keyboard way to reorder), in one request."""
+        record = self._record(record_id)
+        direction = request.form.get("direction")
+        if direction not in DIRECTIONS:
+            abort(400)
+        if records.move(self.resource, record.obj, direction, current_user):
+            toast(f"Moved “{self.resource.describe(record.obj)}” {direction}.")
+        if is_partial():
+            return self._rows(record.parent, focus_id=record.obj.id, focus_direction=direction)
+        return redirect(f"{self._home_url(record.parent)}#{self.resource.dom_id(record.obj)}", 303)
+
+    def reorder(self, parent_id):
+        """Store the order of the rows as dragged: the ids in their new order, in one request."""
+        parent = self._parent(parent_id)
+        wanted = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+        if records.reorder(self.resource, parent.obj, wanted, current_user):
+            toast("Order saved.")
+        if is_partial():
+            return self._rows(parent.obj)
+        return redirect(self._home_url(parent.obj), 303)
+
+    def _rows(self, parent, **focus):
+        listing = queries.listing(self.resource, current_user, parent)
+        context = dict(resource=self.resource, parent=parent, listing=listing, here=here(), **focus)
+        return render_template(self._template("_rows.html"), **context)
+
+
+def make_blueprint(resource, registry):
+    """A blueprint named after the resource with its routes; children's lists nest under the parent."""
+    views = ResourceViews(resource, registry)
+    bp = Blueprint(resource.name, __name__)
+    if resource.parent is None:
+        collection = f"/{resource.name}/"
+    else:
+        collection = f"/{resource.parent.resource.name}/<int:parent_id>/{resource.name}/"
+    member = f"/{resource.name}/<int:record_id>"
+    routes = [
+        (collection, "index", "GET"),
+        (collection, "create", "POST"),
+        (f"{collection}new", "new", "GET"),
+        (member, "show", "GET"),
+        (f"{member}/edit", "edit", "GET"),
+        (f"{member}/edit", "update", "POST"),
+        (f"{member}/delete", "confirm_delete", "GET"),
+        (f"{member}/delete", "delete", "POST"),
+    ]
+    if resource.positioned:
+        routes += [(f"{member}/move", "move", "POST"), (f"{collection}order", "reorder", "POST")]
+    for rule, name, method in routes:
+        bp.add_url_rule(rule, name, getattr(views, name), methods=[method])
+    return bp

@@ -1,0 +1,1 @@
+"""Each user's preferences page: page size and theme."""

@@ -1,0 +1,1 @@
+"""Read-only share links for projects: the owner's create/revoke, and the public page."""

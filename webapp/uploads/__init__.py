@@ -1,0 +1,1 @@
+"""Image uploads: checking and cleaning images, storage backends, image fields, and their views."""
