@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from tests.conftest import create_postgres_database, drop_postgres_database, app_overrides
 from webapp import create_app
+from webapp.database import autogenerate_filters
 from webapp.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -74,7 +75,7 @@ def test_upgrade_downgrade_upgrade_with_data(migration_app):
 def test_models_and_migrations_agree(migration_app):
     upgrade()
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, **autogenerate_filters(connection.dialect.name)})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
