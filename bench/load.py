@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+RUN_DIR = ROOT / "bench" / "work" / "run"
 
 
 def free_port():
@@ -29,6 +30,7 @@ class Server:
     env: dict
     workers: int = 2
     process: subprocess.Popen = None
+    log_path: Path = None
     port: int = 0
     started_at: float = 0.0
 
@@ -44,7 +46,12 @@ class Server:
         ]
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
         self.started_at = time.perf_counter()
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Run outside the project root so gunicorn does not pick up the deploy gunicorn.conf.py
+        # (its start-up hook migrates and checks a production deployment).
+        RUN_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_path = RUN_DIR / f"gunicorn-{self.port}.log"
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(command, cwd=RUN_DIR, env=env, stdout=self.log, stderr=self.log)
         return self
 
     def wait_until_serving(self, path, headers=None, timeout=60):
@@ -52,7 +59,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.app_spec} exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"{self.app_spec} exited: {self.log_path.read_text()[-2000:]}")
             try:
                 request = urllib.request.Request(self.url + path, headers=headers or {})
                 with urllib.request.urlopen(request, timeout=5) as response:
@@ -80,6 +87,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if getattr(self, "log", None):
+            self.log.close()
 
 
 @dataclass

@@ -49,8 +49,8 @@ def workloads(context):
         Workload("W1 all projects (admin)", "app", paths["all"], "admin"),
         Workload("W2 search (admin)", "app", paths["all_search"], "admin"),
         Workload("W3 10,000 rows deep (admin)", "app", paths["all_deep"], "admin"),
-        Workload("W4 admin list", "app", "/admin/project/", "admin"),
-        Workload("W5 admin search", "app", f"/admin/project/?search={term}", "admin"),
+        Workload("W4 admin list", "app", "/admin/projects/", "admin"),
+        Workload("W5 admin search", "app", f"/admin/projects/?search={term}", "admin"),
         Workload("B bare page", "bare", "/projects"),
         Workload("B hand-written list", "handwritten", f"/projects?owner={context['user_id']}"),
         Workload("B hand-written list (all)", "handwritten", "/projects"),
@@ -137,6 +137,9 @@ SERVERS = {
 }
 
 
+READY_PATHS = {"app": "/health", "bare": "/projects", "handwritten": "/projects", "stock_admin": "/admin/"}
+
+
 def headers_for(workload, cookies):
     headers = {}
     if workload.as_user:
@@ -158,8 +161,8 @@ def measure_backend(backend, args):
     try:
         for server in servers.values():
             server.start()
-        for server in servers.values():
-            server.wait_until_serving("/projects" if server is not servers["app"] else "/health")
+        for name, server in servers.items():
+            server.wait_until_serving(READY_PATHS[name])
         for workload in measured:
             workload.bytes, workload.status = _probe(servers[workload.server], workload, cookies)
         for round_number in range(args.rounds):
