@@ -86,14 +86,15 @@ def scale_checks(records):
 
 def write_report(runs, args):
     """Store this invocation's runs, then rewrite RESULTS.md from every stored run."""
-    RESULTS_DIR.mkdir(exist_ok=True)
+    results_dir = Path(args.results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
     for run in runs:
         run["facts"]["rows"] = args.rows
         record = evaluate(run)
         record["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         record["settings"] = {k: getattr(args, k) for k in ("rounds", "duration", "warmup", "connections", "threads", "workers")}
-        (RESULTS_DIR / f"{run['backend']}-{args.rows}.json").write_text(json.dumps(record, indent=2, default=str))
-    records = [json.loads(path.read_text()) for path in sorted(RESULTS_DIR.glob("*.json"))]
+        (results_dir / f"{run['backend']}-{args.rows}.json").write_text(json.dumps(record, indent=2, default=str))
+    records = [json.loads(path.read_text()) for path in sorted(results_dir.glob("*.json"))]
     Path(args.output).write_text(render_markdown(records))
     return records
 

@@ -6,7 +6,6 @@ several interleaved rounds. Writes medians, ratios and target checks to bench/RE
 """
 
 import argparse
-import json
 import secrets
 import sys
 import time
@@ -19,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from . import seed as seeding
 from .load import ROOT, Server, fetch, run_wrk
-from .report import write_report
+from .report import RESULTS_DIR, write_report
 
 WORK = ROOT / "bench" / "work"
 DEFAULT_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -112,7 +111,7 @@ def app_environment(url, secret):
         "SECRET_KEY": secret,
         "DATABASE_URL": url,
         "PROXY_FIX_HOPS": "0",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # as in production: one JSON line per request
     }
 
 
@@ -226,17 +225,16 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--smoke", action="store_true", help="1,000 rows, 1 round of 2 s: proves the benchmark runs")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
-    parser.add_argument("--json", help="also write raw results as JSON here")
+    parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where each run's JSON is kept")
     args = parser.parse_args(argv)
     if args.smoke:
         args.rows, args.rounds, args.duration, args.warmup = 1_000, 1, 2, 1
+        args.results_dir = str(WORK / "smoke-results")
     runs = []
     for backend in args.db.split(","):
         print(f"{backend}: seeding {args.rows:,} projects and measuring", flush=True)
         runs.append(measure_backend(backend.strip(), args))
-    report = write_report(runs, args)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2, default=str))
+    write_report(runs, args)
     failures = [w for run in runs for w in run["workloads"] if any(r.errors for r in w.results)]
     if failures:
         print("Errors during load: " + ", ".join(w.name for w in failures), file=sys.stderr)
