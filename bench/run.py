@@ -96,8 +96,10 @@ def _migrate(url):
 
     os.environ["APP_ENV"] = "testing"
     from webapp import create_app
+    from webapp.database import ensure_migrations
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40})
+    ensure_migrations(app)
     with app.app_context():
         upgrade()
         from webapp.extensions import db

@@ -1,4 +1,6 @@
-"""Database connection settings that SQLAlchemy does not apply by itself."""
+"""Database connection settings SQLAlchemy does not apply by itself, and the migration tooling."""
+
+import os
 
 from sqlalchemy import event
 
@@ -46,3 +48,21 @@ def autogenerate_filters(dialect_name):
         return not (postgres_only and dialect_name != "postgresql")
 
     return {"include_name": include_name, "include_object": include_object}
+
+
+MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(__file__), os.pardir, "migrations")
+
+
+def ensure_migrations(app):
+    """Attach Flask-Migrate (Alembic) to ``app`` once, for the commands and code that migrate.
+
+    Serving requests never needs Alembic, so workers do not import it: the CLI, start-up
+    preparation and tests call this first.
+    """
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        from .extensions import db
+
+        Migrate(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
+    return app.extensions["migrate"]
