@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv dev-venv migrate seed clean
+.PHONY: run test bench bench-smoke venv dev-venv migrate seed clean
 
 run: $(VENV)/.app-installed  ## Migrate the local SQLite database, add demo data, serve on http://127.0.0.1:5000
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app webapp db upgrade
@@ -14,6 +14,14 @@ run: $(VENV)/.app-installed  ## Migrate the local SQLite database, add demo data
 
 test: $(VENV)/.dev-installed  ## Run the whole test suite (SQLite, PostgreSQL when reachable, browser when Chromium is installed)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev-installed  ## Seed 100,000 projects (ROWS=1000000 for scale) on SQLite and PostgreSQL, measure with wrk, write bench/RESULTS.md
+	@command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 1; }
+	$(BIN)/python -m bench.run --rows $${ROWS:-100000} $(BENCH_ARGS)
+
+bench-smoke: $(VENV)/.dev-installed  ## The benchmark on 1,000 rows for a few seconds: proves it runs, measures nothing
+	@command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 1; }
+	$(BIN)/python -m bench.run --smoke --output bench/work/RESULTS-smoke.md $(BENCH_ARGS)
 
 venv: $(VENV)/.app-installed
 dev-venv: $(VENV)/.dev-installed

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("APP_ENV", "testing")
 
 from webapp import create_app  # noqa: E402
+from webapp.database import ensure_migrations  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -140,6 +141,7 @@ def build_app(url):
         "PROXY_FIX_HOPS": 0,
     }
     app = create_app(overrides)
+    ensure_migrations(app)
     with app.app_context():
         upgrade()
     return app

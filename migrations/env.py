@@ -6,6 +6,8 @@ from alembic import context
 from flask import current_app
 from sqlalchemy import text
 
+from webapp.database import autogenerate_filters
+
 log = logging.getLogger("alembic.env")
 config = context.config
 migrate_ext = current_app.extensions["migrate"]
@@ -47,6 +49,7 @@ def run_migrations_online():
             # takes effect outside a transaction, so commit the implicit one first.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+        configure_args.update(autogenerate_filters(connection.dialect.name))
         context.configure(connection=connection, target_metadata=target_metadata, **configure_args)
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":

@@ -16,6 +16,7 @@ os.environ["APP_ENV"] = "testing"
 
 from tests.plugins.client import TestClient  # noqa: E402
 from webapp import create_app  # noqa: E402
+from webapp.database import ensure_migrations  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -72,6 +73,7 @@ def migrate_to_head(database_url, tmp_path):
     from flask_migrate import upgrade
 
     app = create_app(app_overrides(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    ensure_migrations(app)
     with app.app_context():
         upgrade()
         db.engine.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from tests.conftest import create_postgres_database, drop_postgres_database, app_overrides
 from webapp import create_app
+from webapp.database import autogenerate_filters, ensure_migrations
 from webapp.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -33,6 +34,7 @@ def empty_database_url(request, tmp_path):
 @pytest.fixture
 def migration_app(empty_database_url, tmp_path):
     app = create_app(app_overrides(empty_database_url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    ensure_migrations(app)
     with app.app_context():
         yield app
         db.session.remove()
@@ -74,7 +76,7 @@ def test_upgrade_downgrade_upgrade_with_data(migration_app):
 def test_models_and_migrations_agree(migration_app):
     upgrade()
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, **autogenerate_filters(connection.dialect.name)})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
@@ -113,6 +115,7 @@ def test_sqlite_batch_rebuild_of_a_parent_keeps_child_rows(tmp_path, monkeypatch
     ''').replace("{head}", head))
     url = f"sqlite:///{tmp_path / 'batch.db'}"
     app = create_app(app_overrides(url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    ensure_migrations(app)
     with app.app_context():
         upgrade(directory=str(migrations), revision=head)
         _insert_sample_rows()

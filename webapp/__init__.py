@@ -54,7 +54,6 @@ def configure(app, overrides):
 def register_extensions(app):
     """Bind the shared extension objects to this app."""
     from .auth import session  # noqa: F401  (registers the user loader)
-    from .auth.google import init_oauth
     from .database import enable_sqlite_foreign_keys
     from .logs import configure_logging
 
@@ -62,12 +61,10 @@ def register_extensions(app):
     extensions.db.init_app(app)
     with app.app_context():
         enable_sqlite_foreign_keys(extensions.db.engine)
-    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(app.root_path, os.pardir, "migrations"))
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
-    init_oauth(app)
 
 
 def register_request_hooks(app):
@@ -128,7 +125,12 @@ def register_errorhandlers(app):
 
 
 def register_commands(app):
-    """Add the ``flask`` commands."""
+    """Add the ``flask`` commands (and, under the ``flask`` CLI, Flask-Migrate's ``db`` group's setup)."""
+    import click
+
     from .cli import register_commands as register
+    from .database import ensure_migrations
 
     register(app)
+    if click.get_current_context(silent=True) is not None:
+        ensure_migrations(app)

@@ -14,6 +14,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from .deploy_checks import Severity, deploy_problems
+from .database import ensure_migrations
 from .extensions import db
 
 log = logging.getLogger("webapp.startup")
@@ -52,7 +53,7 @@ def migrate(app):
         applied.extend(step.up_revision_ids)
 
     with app.app_context():
-        settings = app.extensions["migrate"]
+        settings = ensure_migrations(app)
         settings.configure_args["on_version_apply"] = [record]
         config = settings.migrate.get_config()
         try:

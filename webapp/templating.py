@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_login import current_user
 
 from .security import csp_nonce
@@ -46,10 +46,19 @@ def pending_access_count():
     return 0
 
 
+def back_office_url(obj):
+    """The back-office page of ``obj`` for administrators, or None."""
+    endpoint = current_app.extensions.get("admin_model_endpoints", {}).get(type(obj))
+    if endpoint is None or not (current_user.is_authenticated and current_user.is_admin):
+        return None
+    return url_for(f"{endpoint}.details_view", id=obj.id)
+
+
 def template_globals():
     """Values every template sees."""
     return {
         "csp_nonce": csp_nonce,
+        "back_office_url": back_office_url,
         "theme": user_theme(),
         "nav_items": current_app.extensions.get("nav_items", []),
         "pending_access_count": pending_access_count,

@@ -26,21 +26,22 @@ def upgrade():
     # CREATE INDEX CONCURRENTLY (docs/admin.md), and this step then does nothing.
     op.create_index("ix_project_created_at", "project", ["created_at"], if_not_exists=True)
     op.create_index("ix_project_name", "project", ["name"], if_not_exists=True)
-    # A GIN trigram index on PostgreSQL; SQLite ignores the options and builds a plain one.
-    op.create_index(
-        "ix_project_name_trgm",
-        "project",
-        ["name"],
-        postgresql_using="gin",
-        postgresql_ops={"name": "gin_trgm_ops"},
-        if_not_exists=True,
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        # A GIN trigram index; SQLite searches through an FTS5 table instead (revision 0003).
+        op.create_index(
+            "ix_project_name_trgm",
+            "project",
+            ["name"],
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+            if_not_exists=True,
+        )
     op.create_index("ix_access_request_decided_at_id", "access_request", ["decided_at", "id"], if_not_exists=True)
 
 
 def downgrade():
     op.drop_index("ix_access_request_decided_at_id", table_name="access_request")
-    op.drop_index("ix_project_name_trgm", table_name="project")
+    op.drop_index("ix_project_name_trgm", table_name="project", if_exists=True)
     op.drop_index("ix_project_name", table_name="project")
     op.drop_index("ix_project_created_at", table_name="project")
     # pg_trgm stays: other objects may use it, and it costs nothing unused.

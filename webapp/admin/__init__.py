@@ -43,4 +43,8 @@ def init_admin(app):
     history.install()
     # Flask-Admin keeps its views in a private list and offers no public accessor.
     app.extensions["admin_blueprints"] = {view.endpoint for view in admin._views}
+    # Pages link a record to its back-office page through this (webapp/templating.py).
+    app.extensions["admin_model_endpoints"] = {
+        view.model: view.endpoint for view in admin._views if getattr(view, "model", None) is not None
+    }
     return admin

@@ -1,23 +1,32 @@
-"""Google sign-in through Authlib: the client, and the checks on what Google vouches for."""
+"""Google sign-in through Authlib: the client, and the checks on what Google vouches for.
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
+Authlib (with requests and the JOSE libraries) is imported on the first sign-in, not at
+start: it is a sixth of a worker's memory and most requests never need it.
+"""
+
 from flask import current_app
-from joserfc.errors import JoseError
 
 from ..services.accounts import Identity
 
-EXTENSION_KEY = "authlib.integrations.flask_client"
+CLIENT_KEY = "hyperdesk.google_client"
 HTTP_TIMEOUT_SECONDS = 10
 GOOGLE_ISSUER = "https://accounts.google.com"
-
-# What can go wrong between the redirect and a verified identity: a refused or forged
-# state, an error from the provider, or an ID token that fails validation...
-REFUSED = (AuthlibBaseError, JoseError)
-# ...or the provider being unreachable or failing (network errors, 4xx/5xx or non-JSON answers).
-UNAVAILABLE = requests.RequestException
 UNAVAILABLE_MESSAGE = "Google cannot be reached right now. Please try again in a moment."
+
+
+def refused_errors():
+    """What a refused or forged state, a provider error or an invalid ID token raises."""
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+
+    return (AuthlibBaseError, JoseError)
+
+
+def unavailable_errors():
+    """What the provider being unreachable or failing raises (network errors, 4xx/5xx, non-JSON)."""
+    import requests
+
+    return (requests.RequestException,)
 
 
 class SignInFailed(Exception):
@@ -30,21 +39,22 @@ class SignInFailed(Exception):
         self.status = status
 
 
-def init_oauth(app):
+def register_client(app):
     """Register the Google client on this app only.
 
     One OAuth object per app: Authlib caches the provider metadata and keys on the
     registered client, so a shared object would keep a previous app's provider.
     """
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
-    oauth.register(
+    return oauth.register(
         name="google",
         client_id=app.config["GOOGLE_CLIENT_ID"],
         client_secret=app.config["GOOGLE_CLIENT_SECRET"],
         server_metadata_url=app.config["GOOGLE_DISCOVERY_URL"],
         client_kwargs={"scope": "openid email profile", "default_timeout": HTTP_TIMEOUT_SECONDS},
     )
-    return oauth
 
 
 def is_configured(app):
@@ -53,8 +63,12 @@ def is_configured(app):
 
 
 def client():
-    """The Google client registered on the current app."""
-    return current_app.extensions[EXTENSION_KEY].google
+    """The Google client of the current app, registered on first use."""
+    app = current_app._get_current_object()
+    if CLIENT_KEY not in app.extensions:
+        # Two threads may both register; each app keeps one client either way.
+        app.extensions.setdefault(CLIENT_KEY, register_client(app))
+    return app.extensions[CLIENT_KEY]
 
 
 def authorize_redirect(redirect_uri):
@@ -64,7 +78,7 @@ def authorize_redirect(redirect_uri):
         extra["hd"] = current_app.config["GOOGLE_HOSTED_DOMAIN"]  # a hint only; enforced in verify()
     try:
         return client().authorize_redirect(redirect_uri, prompt="select_account", **extra)
-    except UNAVAILABLE as error:
+    except unavailable_errors() as error:
         raise SignInFailed(f"cannot start sign-in: {error!r}", UNAVAILABLE_MESSAGE, 502) from error
 
 
@@ -81,9 +95,9 @@ def finish_sign_in():
                 "aud": {"essential": True, "value": google.client_id},
             }
         )
-    except REFUSED as error:
+    except refused_errors() as error:
         raise SignInFailed(f"answer refused: {error!r}") from error
-    except UNAVAILABLE as error:
+    except unavailable_errors() as error:
         raise SignInFailed(f"token exchange failed: {error!r}", UNAVAILABLE_MESSAGE, 502) from error
     claims = token.get("userinfo")
     if not claims:

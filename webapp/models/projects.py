@@ -23,11 +23,19 @@ class Project(TimestampMixin, db.Model):
     __table_args__ = (
         # Lists walk one owner's projects newest first by id (keyset paging).
         Index("ix_project_owner_id_id", "owner_id", "id"),
-        # The back office sorts and filters by these, and searches names by substring
-        # (a trigram index on PostgreSQL; a plain one elsewhere). Revision 0002.
+        # The back office sorts and filters by these (revision 0002). Substring search uses
+        # trigram indexes on PostgreSQL and an FTS5 table on SQLite (revision 0003).
         Index("ix_project_created_at", "created_at"),
         Index("ix_project_name", "name"),
-        Index("ix_project_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+        Index(
+            "ix_project_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_project_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

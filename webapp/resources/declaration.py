@@ -127,6 +127,19 @@ class Resource:
         return chain
 
     @property
+    def owner_relationship(self):
+        """The model's relationship to its owner (the one built on the ``owner`` column)."""
+        owner_column = self.column(self.owner)
+        for relationship in inspect(self.model).relationships:
+            if list(relationship.local_columns) == [owner_column]:
+                return getattr(self.model, relationship.key)
+        raise ValueError(f"{self.model.__name__} has no relationship on {self.owner}")
+
+    def owner_of(self, obj):
+        """The user who owns ``obj`` (a top-level row)."""
+        return getattr(obj, self.owner_relationship.key)
+
+    @property
     def pk(self):
         return inspect(self.model).primary_key[0]
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound
 from ..extensions import db
@@ -36,6 +37,7 @@ class Listing:
     next_after: Optional[int] = None
     q: str = ""
     after: Optional[int] = None
+    everyone: bool = False
 
 
 def owned(resource, user):
@@ -57,13 +59,19 @@ def get_owned(resource, record_id, user):
     return Record(resource, row[0], tuple(row[1:]))
 
 
-def listing(resource, user, parent=None, q="", after=None, size=25):
-    """One page of the user's rows (or of ``parent``'s children), in one statement, without COUNT."""
+def listing(resource, user, parent=None, q="", after=None, size=25, everyone=False):
+    """One page of the user's rows (or of ``parent``'s children), in one statement, without COUNT.
+
+    ``everyone`` (administrators only; the view decides) lists every owner's rows, with
+    their owners loaded by the same statement.
+    """
     statement = select(resource.model).options(*resource.load_options)
-    if parent is None:
-        statement = statement.where(resource.column(resource.owner) == user.id)
-    else:
+    if parent is not None:
         statement = statement.where(resource.column(resource.parent.fk) == parent.id)
+    elif everyone:
+        statement = statement.options(joinedload(resource.owner_relationship))
+    else:
+        statement = statement.where(resource.column(resource.owner) == user.id)
     if q and resource.search:
         statement = statement.where(resource.search_filter([resource.column(n) for n in resource.search], q))
     if resource.positioned:
@@ -77,4 +85,4 @@ def listing(resource, user, parent=None, q="", after=None, size=25):
     more = len(rows) > size
     rows = rows[:size]
     next_after = getattr(rows[-1], resource.order.column) if more else None
-    return Listing(rows, next_after, q, after)
+    return Listing(rows, next_after, q, after, everyone)

@@ -99,11 +99,17 @@ class ResourceViews:
         q = normalise_query(request.args.get("q"))
         after = request.args.get("after", type=int)
         size = page_size(current_user)
-        listing = queries.listing(self.resource, current_user, parent and parent.obj, q, after, size)
+        everyone = self._everyone(parent)
+        listing = queries.listing(self.resource, current_user, parent and parent.obj, q, after, size, everyone)
         context = self._list_context(parent, listing, self._new_form())
         if after is not None and is_partial():
             return render_template(self._template("_rows.html"), focus_first=True, **context)
         return render_page_or_partial(self._template("list.html"), self._template("_list.html"), **context)
+
+    def _everyone(self, parent):
+        """True when an administrator asks for every owner's rows (``?scope=all``) of a top-level list."""
+        asked = request.args.get("scope") == "all"
+        return asked and parent is None and self.resource.owner is not None and current_user.is_admin
 
     def new(self, parent_id=None):
         """The form for a new row (a page, or the inline form as a fragment)."""

@@ -1,0 +1,126 @@
+"""Serve an app with gunicorn and measure it: wrk throughput and latency, RSS, cold start."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+RUN_DIR = ROOT / "bench" / "work" / "run"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A gunicorn master serving ``app_spec`` on 127.0.0.1."""
+
+    app_spec: str
+    env: dict
+    workers: int = 2
+    process: subprocess.Popen = None
+    log_path: Path = None
+    port: int = 0
+    started_at: float = 0.0
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.port = free_port()
+        command = [
+            GUNICORN, "--no-control-socket", "--workers", str(self.workers), "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60", self.app_spec,
+        ]
+        env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
+        self.started_at = time.perf_counter()
+        # Run outside the project root so gunicorn does not pick up the deploy gunicorn.conf.py
+        # (its start-up hook migrates and checks a production deployment).
+        RUN_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_path = RUN_DIR / f"gunicorn-{self.port}.log"
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(command, cwd=RUN_DIR, env=env, stdout=self.log, stderr=self.log)
+        return self
+
+    def wait_until_serving(self, path, headers=None, timeout=60):
+        """Seconds from process start until ``path`` answered 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.app_spec} exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                request = urllib.request.Request(self.url + path, headers=headers or {})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - self.started_at
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.01)
+        raise TimeoutError(f"{self.app_spec} did not serve {path} within {timeout}s")
+
+    def worker_rss_mib(self):
+        """Resident memory of each worker process, in MiB."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        sizes = []
+        for pid in children:
+            status = Path(f"/proc/{pid}/status").read_text()
+            kib = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+            sizes.append(kib / 1024)
+        return sizes
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+@dataclass
+class LoadResult:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(url, headers, duration, connections, threads):
+    """Drive ``url`` with wrk for ``duration`` seconds; parse throughput and latency."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 60, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {pct: float(value) * UNITS_MS[unit] for pct, value, unit in WRK_LATENCY.findall(output)}
+    errors = 0
+    for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"):
+        match = re.search(pattern, output)
+        if match:
+            errors += sum(int(n) for n in match.groups())
+    return LoadResult(rps, latency.get("50", 0.0), latency.get("99", 0.0), errors)
+
+
+def fetch(url, headers):
+    """GET ``url`` once; (status, body bytes)."""
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.read()

@@ -1,0 +1,144 @@
+"""Turn measured rounds into medians, ratios and target checks, and write bench/RESULTS.md.
+
+Each run is also kept as ``bench/results/<backend>-<rows>.json`` so that the 1,000,000-row
+figures can be compared with the 100,000-row ones from an earlier invocation.
+"""
+
+import json
+import platform
+import statistics
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+# (label, workload, baseline, minimum ratio, databases it applies to)
+RATIO_TARGETS = [
+    ("W1 user list vs hand-written", "W1 projects list", "B hand-written list", 1.5, ("sqlite", "postgresql")),
+    ("W1 admin list vs hand-written", "W1 all projects (admin)", "B hand-written list (all)", 1.5, ("sqlite", "postgresql")),
+    ("W2 search vs hand-written", "W2 search (admin)", "B hand-written search", 5.0, ("postgresql",)),
+    ("W2 search vs hand-written", "W2 search (admin)", "B hand-written search", 3.0, ("sqlite",)),
+    ("W3 deep page vs W1", "W3 10,000 rows deep (admin)", "W1 all projects (admin)", 0.9, ("sqlite", "postgresql")),
+    ("W4 admin list vs stock Flask-Admin", "W4 admin list", "B stock admin list", 2.0, ("sqlite", "postgresql")),
+    ("W5 admin search vs stock Flask-Admin", "W5 admin search", "B stock admin search", 2.0, ("sqlite", "postgresql")),
+]
+MAX_STATEMENTS = 3
+MAX_RSS_MIB = 80
+MAX_COLD_START_S = 1.5
+MAX_SCALE_P50_RATIO = 2.0
+
+
+def summarise(workload):
+    """Medians over the rounds for one workload."""
+    results = workload.results
+    return {
+        "rps": statistics.median(r.requests_per_second for r in results),
+        "p50_ms": statistics.median(r.p50_ms for r in results),
+        "p99_ms": statistics.median(r.p99_ms for r in results),
+        "errors": sum(r.errors for r in results),
+        "rounds": [round(r.requests_per_second, 1) for r in results],
+        "bytes": getattr(workload, "bytes", None),
+    }
+
+
+def round_ratios(workloads, numerator, denominator):
+    """Median of the per-round ratios: both sides measured minutes apart, so noise cancels."""
+    by_name = {w.name: w for w in workloads}
+    top, bottom = by_name[numerator].results, by_name[denominator].results
+    return statistics.median(a.requests_per_second / b.requests_per_second for a, b in zip(top, bottom))
+
+
+def evaluate(run):
+    """The run as a JSON-able record with its target checks."""
+    backend, facts = run["backend"], run["facts"]
+    summary = {w.name: summarise(w) for w in run["workloads"]}
+    for name, count in facts.get("statements", {}).items():
+        summary[name]["statements"] = count
+    checks = []
+    for label, workload, baseline, minimum, databases in RATIO_TARGETS:
+        if backend in databases and workload in summary and baseline in summary:
+            ratio = round_ratios(run["workloads"], workload, baseline)
+            checks.append({"target": f"{label} ≥ {minimum}×", "value": f"{ratio:.2f}×", "ok": ratio >= minimum})
+    app_statements = [v.get("statements") for k, v in summary.items() if k.startswith("W") and v.get("statements") is not None]
+    if app_statements:
+        checks.append({"target": f"≤ {MAX_STATEMENTS} SQL statements per page", "value": f"max {max(app_statements)}", "ok": max(app_statements) <= MAX_STATEMENTS})
+    rss = max(facts["rss_mib"]["app"])
+    checks.append({"target": f"RSS ≤ {MAX_RSS_MIB} MiB per worker", "value": f"{rss:.1f} MiB", "ok": rss <= MAX_RSS_MIB})
+    cold = facts["cold_start"]["first_page_s"]
+    checks.append({"target": f"cold start ≤ {MAX_COLD_START_S} s", "value": f"{cold:.2f} s", "ok": cold <= MAX_COLD_START_S})
+    return {"backend": backend, "rows": facts["rows"], "facts": facts, "summary": summary, "checks": checks}
+
+
+def scale_checks(records):
+    """p50 at 1,000,000 rows against the 100,000-row run on the same database."""
+    checks = []
+    by_key = {(r["backend"], r["rows"]): r for r in records}
+    for backend in ("sqlite", "postgresql"):
+        small, big = by_key.get((backend, 100_000)), by_key.get((backend, 1_000_000))
+        if not (small and big):
+            continue
+        for name, figures in big["summary"].items():
+            if name.startswith("W") and name in small["summary"]:
+                ratio = figures["p50_ms"] / max(small["summary"][name]["p50_ms"], 0.001)
+                checks.append({"backend": backend, "workload": name, "ratio": ratio, "ok": ratio <= MAX_SCALE_P50_RATIO})
+    return checks
+
+
+def write_report(runs, args):
+    """Store this invocation's runs, then rewrite RESULTS.md from every stored run."""
+    results_dir = Path(args.results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for run in runs:
+        run["facts"]["rows"] = args.rows
+        record = evaluate(run)
+        record["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        record["settings"] = {k: getattr(args, k) for k in ("rounds", "duration", "warmup", "connections", "threads", "workers")}
+        (results_dir / f"{run['backend']}-{args.rows}.json").write_text(json.dumps(record, indent=2, default=str))
+    records = [json.loads(path.read_text()) for path in sorted(results_dir.glob("*.json"))]
+    Path(args.output).write_text(render_markdown(records))
+    return records
+
+
+def render_markdown(records):
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`python -m bench.run`); how to read it: docs/performance.md.",
+        f"Machine: {platform.machine()}, Python {platform.python_version()}. Ratios are medians of per-round ratios.",
+        "",
+    ]
+    for record in sorted(records, key=lambda r: (r["rows"], r["backend"])):
+        settings = record["settings"]
+        lines += [
+            f"## {record['backend']}, {record['rows']:,} rows",
+            "",
+            f"Measured {record['measured_at']}; {settings['rounds']} rounds × {settings['duration']} s, "
+            f"wrk -t{settings['threads']} -c{settings['connections']}, gunicorn {settings['workers']} sync workers; "
+            f"seeding took {record['facts'].get('seed_seconds')} s.",
+            "",
+            "| workload | req/s | p50 ms | p99 ms | SQL/request | bytes | rounds (req/s) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for name, s in record["summary"].items():
+            lines.append(
+                f"| {name} | {s['rps']:.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s.get('statements', '–')} | "
+                f"{s['bytes'] or '–'} | {', '.join(map(str, s['rounds']))} |"
+            )
+        rss = record["facts"]["rss_mib"]
+        cold = record["facts"]["cold_start"]
+        lines += [
+            "",
+            "RSS per worker (MiB): " + "; ".join(f"{name} {', '.join(f'{v:.1f}' for v in values)}" for name, values in rss.items()),
+            f"Cold start: /health after {cold['health_s']} s, first projects page after {cold['first_page_s']} s.",
+            "",
+            "| target | measured | met |",
+            "| --- | --- | --- |",
+        ]
+        lines += [f"| {c['target']} | {c['value']} | {'yes' if c['ok'] else '**no**'} |" for c in record["checks"]]
+        lines.append("")
+    scale = scale_checks(records)
+    if scale:
+        lines += ["## 1,000,000 rows against 100,000 rows (p50)", "", "| database | workload | p50 ratio | ≤ 2× |", "| --- | --- | ---: | --- |"]
+        lines += [f"| {c['backend']} | {c['workload']} | {c['ratio']:.2f} | {'yes' if c['ok'] else '**no**'} |" for c in scale]
+        lines.append("")
+    return "\n".join(lines)

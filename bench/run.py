@@ -1,0 +1,248 @@
+"""Run the benchmark: ``python -m bench.run`` (``make bench``); see docs/performance.md.
+
+For each database: create a scratch database, migrate it, seed N projects, start the app
+and the baselines under gunicorn (2 sync workers), then run every workload with wrk in
+several interleaved rounds. Writes medians, ratios and target checks to bench/RESULTS.md.
+"""
+
+import argparse
+import secrets
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from . import seed as seeding
+from .load import ROOT, Server, fetch, run_wrk
+from .report import RESULTS_DIR, write_report
+
+WORK = ROOT / "bench" / "work"
+DEFAULT_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Workload:
+    """One URL on one server, driven by wrk."""
+
+    name: str
+    server: str
+    path: str
+    as_user: str = ""  # "user", "admin" or "" (anonymous)
+    htmx: bool = False
+    results: list = field(default_factory=list)
+
+
+def workloads(context):
+    """Every measured URL: the app's workloads, signed in as the user and as the admin, and the baselines."""
+    term = seeding.SEARCH_TERM
+    deep_page = 10_000 // 25 + 1
+    paths = context["paths"]
+    return [
+        Workload("W1 projects list", "app", paths["list"], "user"),
+        Workload("W1 projects list (htmx)", "app", paths["list"], "user", htmx=True),
+        Workload("W2 search", "app", paths["search"], "user"),
+        Workload("W1 all projects (admin)", "app", paths["all"], "admin"),
+        Workload("W2 search (admin)", "app", paths["all_search"], "admin"),
+        Workload("W3 10,000 rows deep (admin)", "app", paths["all_deep"], "admin"),
+        Workload("W4 admin list", "app", "/admin/projects/", "admin"),
+        Workload("W5 admin search", "app", f"/admin/projects/?search={term}", "admin"),
+        Workload("B bare page", "bare", "/projects"),
+        Workload("B hand-written list", "handwritten", f"/projects?owner={context['user_id']}"),
+        Workload("B hand-written list (all)", "handwritten", "/projects"),
+        Workload("B hand-written search", "handwritten", f"/projects?q={term}"),
+        Workload("B hand-written deep", "handwritten", f"/projects?page={deep_page}"),
+        Workload("B stock admin list", "stock_admin", "/admin/project/"),
+        Workload("B stock admin search", "stock_admin", f"/admin/project/?search={term}"),
+    ]
+
+
+def prepare_database(backend, rows):
+    """A migrated, seeded scratch database; returns (url, seed facts, cleanup)."""
+    if backend == "sqlite":
+        WORK.mkdir(parents=True, exist_ok=True)
+        path = WORK / f"bench-{rows}-{uuid.uuid4().hex[:6]}.db"
+        url = f"sqlite:///{path}"
+        cleanup = lambda: [p.unlink(missing_ok=True) for p in WORK.glob(path.name + "*")]  # noqa: E731
+    else:
+        admin = make_url(DEFAULT_POSTGRES)
+        name = f"hyperdesk_bench_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        url = admin.set(database=name).render_as_string(hide_password=False)
+
+        def cleanup():
+            engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+
+    _migrate(url)
+    started = time.perf_counter()
+    facts = seeding.seed(url, rows)
+    facts["seed_seconds"] = round(time.perf_counter() - started, 1)
+    return url, facts, cleanup
+
+
+def _migrate(url):
+    import os
+
+    from flask_migrate import upgrade
+
+    os.environ["APP_ENV"] = "testing"
+    from webapp import create_app
+    from webapp.database import ensure_migrations
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40})
+    ensure_migrations(app)
+    with app.app_context():
+        upgrade()
+        from webapp.extensions import db
+
+        db.engine.dispose()
+
+
+def app_environment(url, secret):
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": secret,
+        "DATABASE_URL": url,
+        "PROXY_FIX_HOPS": "0",
+        "LOG_LEVEL": "INFO",  # as in production: one JSON line per request
+    }
+
+
+def session_cookie(secret, user_id, session_version=1):
+    """The cookie a signed-in browser would send, signed with the server's secret."""
+    import os
+
+    os.environ.setdefault("APP_ENV", "testing")
+    from flask import Flask
+
+    app = Flask("cookie")
+    app.secret_key = secret
+    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": f"{user_id}:{session_version}", "_fresh": True})
+    return f"hyperdesk_session={value}"
+
+
+SERVERS = {
+    "app": "webapp:create_app()",
+    "bare": "bench.baselines:create_app('bare')",
+    "handwritten": "bench.baselines:create_app('handwritten')",
+    "stock_admin": "bench.baselines:create_app('stock_admin')",
+}
+
+
+READY_PATHS = {"app": "/health", "bare": "/projects", "handwritten": "/projects", "stock_admin": "/admin/"}
+
+
+def headers_for(workload, cookies):
+    headers = {}
+    if workload.as_user:
+        headers["Cookie"] = cookies[workload.as_user]
+    if workload.htmx:
+        headers["HX-Request"] = "true"
+    return headers
+
+
+def measure_backend(backend, args):
+    """Seed one database and run every workload on it; returns the facts for the report."""
+    url, facts, cleanup = prepare_database(backend, args.rows)
+    secret = secrets.token_urlsafe(48)
+    cookies = {"user": session_cookie(secret, facts["user_id"]), "admin": session_cookie(secret, facts["admin_id"])}
+    facts["paths"] = app_paths(url, facts)
+    env = app_environment(url, secret)
+    servers = {name: Server(spec, env, workers=args.workers) for name, spec in SERVERS.items()}
+    measured = workloads(facts)
+    try:
+        for server in servers.values():
+            server.start()
+        for name, server in servers.items():
+            server.wait_until_serving(READY_PATHS[name])
+        for workload in measured:
+            workload.bytes, workload.status = _probe(servers[workload.server], workload, cookies)
+        for round_number in range(args.rounds):
+            for workload in measured:
+                target = servers[workload.server].url + workload.path
+                headers = headers_for(workload, cookies)
+                run_wrk(target, headers, args.warmup, args.connections, args.threads)
+                workload.results.append(run_wrk(target, headers, args.duration, args.connections, args.threads))
+            print(f"  {backend}: round {round_number + 1}/{args.rounds} done", flush=True)
+        facts["rss_mib"] = {name: server.worker_rss_mib() for name, server in servers.items()}
+    finally:
+        for server in servers.values():
+            server.stop()
+    facts["cold_start"] = cold_start(env, cookies)
+    facts["statements"] = statement_counts(url, measured, facts)
+    cleanup()
+    return {"backend": backend, "facts": facts, "workloads": measured}
+
+
+def _probe(server, workload, cookies):
+    status, body = fetch(server.url + workload.path, headers_for(workload, cookies))
+    if status != 200:
+        raise RuntimeError(f"{workload.name}: {workload.path} answered {status}")
+    return len(body), status
+
+
+def cold_start(env, cookies):
+    """Seconds from starting gunicorn to the first /health and the first projects page."""
+    server = Server(SERVERS["app"], env, workers=1).start()
+    try:
+        health = server.wait_until_serving("/health")
+        page = server.wait_until_serving("/projects/", headers={"Cookie": cookies["user"]})
+    finally:
+        server.stop()
+    return {"health_s": round(health, 3), "first_page_s": round(page, 3)}
+
+
+def app_paths(url, facts):
+    """The app's list URLs, including the keyset cursor of the page 10,000 rows deep."""
+    from .paging import list_paths
+
+    return list_paths(url, facts)
+
+
+def statement_counts(url, measured, facts):
+    """SQL statements each app workload sends, counted in-process with the real app."""
+    from .statements import count_statements
+
+    return count_statements(url, [w for w in measured if w.server == "app"], facts)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per workload and round")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--smoke", action="store_true", help="1,000 rows, 1 round of 2 s: proves the benchmark runs")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where each run's JSON is kept")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.rows, args.rounds, args.duration, args.warmup = 1_000, 1, 2, 1
+        args.results_dir = str(WORK / "smoke-results")
+    runs = []
+    for backend in args.db.split(","):
+        print(f"{backend}: seeding {args.rows:,} projects and measuring", flush=True)
+        runs.append(measure_backend(backend.strip(), args))
+    write_report(runs, args)
+    failures = [w for run in runs for w in run["workloads"] if any(r.errors for r in w.results)]
+    if failures:
+        print("Errors during load: " + ", ".join(w.name for w in failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

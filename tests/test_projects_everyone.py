@@ -1,0 +1,68 @@
+"""Administrators can list every owner's projects in the app (read-only here, edited in the back office)."""
+
+import re
+from html import unescape
+
+from webapp.extensions import db
+
+HX = {"HX-Request": "true"}
+
+
+def names(html):
+    return [unescape(name) for name in re.findall(r'class="cell cell-title"[^>]*>([^<]+)<', html)]
+
+
+def test_admin_sees_every_owners_projects_with_their_owners(client, sign_in, admin, approved_user, make):
+    make.project(approved_user, name="Alice's launch")
+    make.project(admin, name="Admin's audit")
+    sign_in.as_user(admin)
+    page = client.get("/projects/?scope=all").get_data(as_text=True)
+    assert names(page) == ["Admin's audit", "Alice's launch"]
+    assert "alice@example.com" in page and "Everyone's" in page
+
+
+def test_others_rows_are_read_only_and_open_in_the_back_office(client, sign_in, admin, approved_user, make):
+    project = make.project(approved_user, name="Alice's launch")
+    sign_in.as_user(admin)
+    page = client.get("/projects/?scope=all").get_data(as_text=True)
+    assert f'href="/admin/projects/details/?id={project.id}"' in page
+    assert f"/projects/{project.id}/edit" not in page and "Delete" not in page
+    assert f'href="/projects/{project.id}"' not in page
+
+
+def test_scope_all_is_ignored_for_people_who_are_not_admins(client, sign_in, approved_user, make):
+    make.project(approved_user, name="Mine")
+    make.project(make.user(), name="Someone else's")
+    sign_in.as_user(approved_user)
+    page = client.get("/projects/?scope=all").get_data(as_text=True)
+    assert names(page) == ["Mine"]
+    assert "Everyone's" not in page
+
+
+def test_search_and_load_more_keep_the_scope(client, sign_in, admin, make):
+    admin.settings = {"page_size": 10}
+    db.session.commit()
+    owners = [make.user() for _ in range(3)]
+    for n in range(12):
+        make.project(owners[n % 3], name=f"Quartz {n}")
+        make.project(owners[n % 3], name=f"Opal {n}")
+    sign_in.as_user(admin)
+    first = client.get("/projects/?scope=all&q=quartz").get_data(as_text=True)
+    assert names(first) == [f"Quartz {n}" for n in range(11, 1, -1)]
+    assert '<input type="hidden" name="scope" value="all">' in first
+    more = re.search(r'href="(/projects/\?[^"]*after=\d+[^"]*)"', first).group(1).replace("&amp;", "&")
+    assert "scope=all" in more and "q=quartz" in more
+    rest = client.get(more, headers=HX).get_data(as_text=True)
+    assert names(rest) == ["Quartz 1", "Quartz 0"]
+
+
+def test_everyone_list_costs_three_statements_whatever_the_rows(client, sign_in, admin, make, count_queries):
+    owners = [make.user() for _ in range(5)]
+    for n in range(30):
+        make.project(owners[n % 5])
+    sign_in.as_user(admin)
+    with count_queries() as counter:
+        response = client.get("/projects/?scope=all")
+    assert response.status_code == 200
+    # The signed-in user, the page of projects with their owners, the nav's pending count.
+    assert counter.count == 3, counter.statements
