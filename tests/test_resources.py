@@ -14,7 +14,7 @@ from webapp.models import User
 from webapp.projects.declarations import PROJECTS, SPECIFICATIONS
 from webapp.resources import Column, Field, NavEntry, Parent, Position, Resource, TextField, register_resources, substring_filter
 from webapp.resources.registry import Registry
-from webapp.resources.views import safe_next
+from webapp.security import safe_next
 
 HX = {"HX-Request": "true"}
 
@@ -211,7 +211,7 @@ def test_declarations_are_checked_when_written(options, message):
     [("/projects/?q=a", "/projects/?q=a"), ("https://evil.example/", None), ("//evil.example", None), ("/\\evil", None), ("", None), ("projects", None)],
 )
 def test_only_paths_on_this_site_are_followed_after_saving(value, expected):
-    assert safe_next(value) == expected
+    assert safe_next(value, None) == expected
 
 
 def test_search_on_a_table_without_an_index_is_a_lowercase_like_on_sqlite():

@@ -1,6 +1,7 @@
 """Security headers and the content security policy sent with every response."""
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import current_app, g
 
@@ -42,3 +43,15 @@ def add_security_headers(response):
     if current_app.config["APP_ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+def safe_next(target, default):
+    """``target`` when it is a path on this site, else ``default`` (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(char) < 32 for char in target):
+        return default  # browsers read "/\\evil.com" as another host
+    return target

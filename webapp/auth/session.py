@@ -1,12 +1,11 @@
 """The signed-in session: who it belongs to, and how it starts and ends."""
 
-from urllib.parse import urlsplit
-
 from flask import session
 from flask_login import login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import User
+from ..security import safe_next
 
 NEXT_KEY = "next_after_sign_in"
 
@@ -34,18 +33,6 @@ def end_session():
     """Sign out and forget everything the session held."""
     logout_user()
     session.clear()
-
-
-def safe_next(target, default):
-    """``target`` when it is a path on this site, else ``default`` (no open redirects)."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target or any(ord(char) < 32 for char in target):
-        return default  # browsers read "/\\evil.com" as another host
-    return target
 
 
 def remember_next(target):

@@ -8,7 +8,8 @@ from ..extensions import db, limiter
 from ..permissions import public
 from ..services.accounts import Identity, SignInPolicy, SignInRefused, is_email_address, sign_in
 from . import google
-from .session import end_session, pop_next, remember_next, safe_next, start_session
+from ..security import safe_next
+from .session import end_session, pop_next, remember_next, start_session
 
 bp = Blueprint("auth", __name__)
 

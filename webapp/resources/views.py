@@ -11,6 +11,7 @@ from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
+from ..security import safe_next
 from ..htmx import current_url, is_partial, render_page_or_partial, toast
 from ..services import records
 from ..services.settings import page_size
@@ -34,16 +35,6 @@ def here():
     """The path (and query) of the page the browser shows, even for a fragment request."""
     url = urlsplit(current_url())
     return url.path + (f"?{url.query}" if url.query else "")
-
-
-def safe_next(value):
-    """``value`` when it is a path on this site, else None (no open redirects)."""
-    if not value or "\\" in value:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or value.startswith("//"):
-        return None
-    return value
 
 
 class ResourceViews:
@@ -148,13 +139,13 @@ class ResourceViews:
         """The edit form: a page, or the row turned into a form in place."""
         record = self._record(record_id)
         form = FormState.of(self.resource, record.obj, self._row_prefix(record.obj), focus=True)
-        context = self._record_context(record, form=form, next=safe_next(request.args.get("next")))
+        context = self._record_context(record, form=form, next=safe_next(request.args.get("next"), None))
         return render_page_or_partial(self._template("form.html"), self._template("_row_form.html"), **context)
 
     def update(self, record_id):
         """Save the edited row; invalid input comes back in place (422) with the typed values kept."""
         record = self._record(record_id)
-        next_url = safe_next(request.form.get("next"))
+        next_url = safe_next(request.form.get("next"), None)
         try:
             records.update(self.resource, record.obj, self._submitted(), self._actor())
         except InvalidForm as error:
