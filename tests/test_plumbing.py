@@ -204,3 +204,14 @@ def test_security_headers_on_every_response(client):
 def test_every_script_tag_carries_the_nonce(client):
     html = client.get("/").data.decode()
     assert html.count("<script") == html.count('nonce="')
+
+
+def test_anonymous_form_post_signs_in_without_a_return_to_the_post_url(client):
+    response = client.post("/projects/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+
+
+def test_anonymous_page_request_comes_back_after_sign_in(client):
+    response = client.get("/projects/?q=quartz")
+    assert response.headers["Location"] == "/auth/login?next=/projects/?q%3Dquartz"

@@ -55,6 +55,8 @@ def _return_path():
     if is_htmx():
         url = urlsplit(current_url())
         return url.path + (f"?{url.query}" if url.query else "")
+    if request.method != "GET":
+        return None  # coming back would GET a URL that only accepts the form post
     return request.full_path.rstrip("?")
 
 
