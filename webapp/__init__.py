@@ -2,7 +2,6 @@
 
 import os
 
-from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -35,7 +34,10 @@ def create_app(overrides=None):
 def configure(app, overrides):
     """Read the configuration, apply overrides, and refuse to start when it is unsafe."""
     if os.environ.get("APP_ENV", "").strip().lower() not in ("production", "testing"):
-        # A .env file is a development convenience; production and tests read only the real environment.
+        # A .env file is a development convenience; production and tests read only the real environment
+        # (and production workers do not import python-dotenv at all).
+        from dotenv import load_dotenv
+
         load_dotenv(os.path.join(app.root_path, os.pardir, ".env"))
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(configuration.Config(app.instance_path).as_dict())

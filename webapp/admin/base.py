@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..templating import user_theme
+from ..urls import url_for_record
 from . import formatters
 from .filters import HyperdeskFilterConverter
 from .history import recording_changes
@@ -86,6 +87,13 @@ class AdminModelView(AdminAccessMixin, ModelView):
         kwargs.setdefault("endpoint", f"admin_{model.__tablename__}")
         kwargs.setdefault("url", f"/admin/{model.__tablename__.replace('_', '-')}")
         super().__init__(model, db, **kwargs)
+
+    def get_url(self, endpoint, **kwargs):
+        # Every list row links to view, edit and delete with only its id changing.
+        if "id" in kwargs:
+            record_id = kwargs.pop("id")
+            return url_for_record(endpoint, "id", record_id, **kwargs)
+        return super().get_url(endpoint, **kwargs)
 
     def create_model(self, form):
         with recording_changes(current_user):

@@ -7,6 +7,7 @@ from flask import current_app, url_for
 from sqlalchemy import inspect
 from sqlalchemy.orm import MANYTOONE, joinedload
 
+from ..urls import url_for_record
 from .search import substring_filter
 
 
@@ -168,7 +169,7 @@ class Resource:
     def url(self, view, obj=None, parent_id=None, **params):
         """The URL of one of the generated views: member views take ``obj``, collections ``parent_id``."""
         if obj is not None:
-            return url_for(f"{self.name}.{view}", record_id=obj.id, **params)
+            return url_for_record(f"{self.name}.{view}", "record_id", obj.id, **params)
         if self.parent is not None:
             params["parent_id"] = parent_id
         return url_for(f"{self.name}.{view}", **params)

@@ -15,9 +15,6 @@ from datetime import timedelta
 from typing import Optional
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import cloudinary.exceptions
-import cloudinary.uploader
-import cloudinary.utils
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -62,7 +59,11 @@ def cloudinary_options(url):
 
 
 class CloudinaryStorage:
-    """Signed server-side uploads into one folder per environment; thumbnails as URL transformations."""
+    """Signed server-side uploads into one folder per environment; thumbnails as URL transformations.
+
+    The SDK (and the HTTP stack under it) is imported on first use, so workers of an app
+    without Cloudinary, or that have not yet served an image, do not carry it.
+    """
 
     kind = StorageBackend.cloudinary
 
@@ -71,6 +72,9 @@ class CloudinaryStorage:
         self.folder = folder
 
     def save(self, image):
+        import cloudinary.exceptions
+        import cloudinary.uploader
+
         try:
             result = cloudinary.uploader.upload(
                 io.BytesIO(image.data), folder=self.folder, resource_type="image", type="upload",
@@ -81,6 +85,9 @@ class CloudinaryStorage:
                           result["height"], image.content_type)
 
     def delete(self, key):
+        import cloudinary.exceptions
+        import cloudinary.uploader
+
         try:
             result = cloudinary.uploader.destroy(key, resource_type="image", type="upload", invalidate=True,
                                                  timeout=DESTROY_TIMEOUT, **self.options)
@@ -90,6 +97,8 @@ class CloudinaryStorage:
             raise StorageError(f"Cloudinary destroy of {key} answered {result!r}")
 
     def thumbnail_url(self, asset, size):
+        import cloudinary.utils
+
         width, height = SIZES[size]
         url, _ = cloudinary.utils.cloudinary_url(
             asset.key, resource_type="image", type="upload", format=EXT_OF.get(asset.content_type),
