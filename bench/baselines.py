@@ -1,8 +1,16 @@
-"""The pages Hyperdesk is measured against, over the same table and served the same way.
+"""The pages Hyperdesk is measured against, over the same rows and served the same way.
 
 - ``bare``: the stack's ceiling, a Flask page rendering rows from a constant;
-- ``handwritten``: the usual Flask + SQLAlchemy list (COUNT(*) + OFFSET paging, ILIKE search);
+- ``handwritten``: the usual minimal Flask + SQLAlchemy list (COUNT(*) + OFFSET paging,
+  ILIKE search), anonymous, a bare table;
+- ``handwritten_page``: the same page as Hyperdesk's projects list (same sign-in, layout and
+  row templates) from a view written the usual way: Flask-SQLAlchemy's ``paginate``
+  (COUNT(*) + OFFSET) and ILIKE search. Only how the rows are found differs;
 - ``stock_admin``: an unmodified Flask-Admin ModelView of the project table.
+
+The benchmark serves these from a database holding the same rows as the app's, with the
+schema of the first migration only (primary and foreign keys, the owner index): the table
+as a hand-written app would have it, without Hyperdesk's list and search indexes.
 
 Serve with ``gunicorn 'bench.baselines:create_app("handwritten")'``; DATABASE_URL picks the database.
 """
@@ -38,6 +46,8 @@ def create_app(kind):
     if kind == "bare":
         _add_bare(app)
         return app
+    if kind == "handwritten_page":
+        return _handwritten_page_app()
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     db = SQLAlchemy()
     db.init_app(app)
@@ -95,3 +105,42 @@ def _add_stock_admin(app, db, project):
 
     admin = Admin(app, name="Stock")
     admin.add_view(ProjectView(Project, db, endpoint="project"))
+
+
+def _handwritten_page_app():
+    """Hyperdesk itself (configured from the environment) plus a projects list written by hand."""
+    from flask import Blueprint
+    from flask_login import current_user
+    from sqlalchemy import or_
+    from sqlalchemy.orm import joinedload
+
+    import webapp
+    from webapp.extensions import db
+    from webapp.models import Project
+    from webapp.resources.fields import FormState
+    from webapp.resources.queries import Listing
+
+    app = webapp.create_app()
+    projects = app.extensions["resources"].resources["projects"]
+    bp = Blueprint("handwritten", __name__)
+
+    @bp.get("/handwritten/projects/")
+    def project_list():
+        everyone = request.args.get("scope") == "all" and current_user.is_admin
+        q = request.args.get("q", "").strip()
+        query = select(Project).options(joinedload(Project.cover))
+        if everyone:
+            query = query.options(joinedload(Project.owner))
+        else:
+            query = query.where(Project.owner_id == current_user.id)
+        if q:
+            query = query.where(or_(Project.name.ilike(f"%{q}%"), Project.description.ilike(f"%{q}%")))
+        page = db.paginate(query.order_by(Project.id.desc()), per_page=PAGE_SIZE, error_out=False)
+        listing = Listing(page.items, None, q, None, everyone)
+        return render_template(
+            "resources/list.html", resource=projects, parent=None, listing=listing,
+            form=FormState.blank(projects, "projects-new"), trail=[], here=request.full_path,
+        )
+
+    app.register_blueprint(bp)
+    return app

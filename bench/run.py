@@ -1,8 +1,10 @@
 """Run the benchmark: ``python -m bench.run`` (``make bench``); see docs/performance.md.
 
-For each database: create a scratch database, migrate it, seed N projects, start the app
-and the baselines under gunicorn (2 sync workers), then run every workload with wrk in
-several interleaved rounds. Writes medians, ratios and target checks to bench/RESULTS.md.
+For each database: create two scratch databases with the same N projects, one migrated to
+the head (the app's) and one to the first migration only (the baselines': the table as a
+hand-written app would have it), start the app and the baselines under gunicorn (2 sync
+workers), then run every workload with wrk in several interleaved rounds. Writes medians,
+ratios and target checks to bench/RESULTS.md.
 """
 
 import argparse
@@ -22,6 +24,8 @@ from .report import RESULTS_DIR, write_report
 
 WORK = ROOT / "bench" / "work"
 DEFAULT_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+# The schema before Hyperdesk's list and search indexes (revisions 0002 and 0003).
+BASELINE_REVISION = "0001"
 
 
 @dataclass
@@ -41,6 +45,7 @@ def workloads(context):
     term = seeding.SEARCH_TERM
     deep_page = 10_000 // 25 + 1
     paths = context["paths"]
+    by_hand = "/handwritten/projects/"
     return [
         Workload("W1 projects list", "app", paths["list"], "user"),
         Workload("W1 projects list (htmx)", "app", paths["list"], "user", htmx=True),
@@ -50,6 +55,10 @@ def workloads(context):
         Workload("W3 10,000 rows deep (admin)", "app", paths["all_deep"], "admin"),
         Workload("W4 admin list", "app", "/admin/projects/", "admin"),
         Workload("W5 admin search", "app", f"/admin/projects/?search={term}", "admin"),
+        Workload("B hand-written page", "handwritten_page", by_hand, "user"),
+        Workload("B hand-written page (all)", "handwritten_page", f"{by_hand}?scope=all", "admin"),
+        Workload("B hand-written page search (all)", "handwritten_page", f"{by_hand}?scope=all&q={term}", "admin"),
+        Workload("B hand-written page deep (all)", "handwritten_page", f"{by_hand}?scope=all&page={deep_page}", "admin"),
         Workload("B bare page", "bare", "/projects"),
         Workload("B hand-written list", "handwritten", f"/projects?owner={context['user_id']}"),
         Workload("B hand-written list (all)", "handwritten", "/projects"),
@@ -60,8 +69,8 @@ def workloads(context):
     ]
 
 
-def prepare_database(backend, rows):
-    """A migrated, seeded scratch database; returns (url, seed facts, cleanup)."""
+def prepare_database(backend, rows, revision="head"):
+    """A scratch database migrated to ``revision`` and seeded; returns (url, seed facts, cleanup)."""
     if backend == "sqlite":
         WORK.mkdir(parents=True, exist_ok=True)
         path = WORK / f"bench-{rows}-{uuid.uuid4().hex[:6]}.db"
@@ -82,14 +91,14 @@ def prepare_database(backend, rows):
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             engine.dispose()
 
-    _migrate(url)
+    _migrate(url, revision)
     started = time.perf_counter()
     facts = seeding.seed(url, rows)
     facts["seed_seconds"] = round(time.perf_counter() - started, 1)
     return url, facts, cleanup
 
 
-def _migrate(url):
+def _migrate(url, revision="head"):
     import os
 
     from flask_migrate import upgrade
@@ -101,7 +110,7 @@ def _migrate(url):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40})
     ensure_migrations(app)
     with app.app_context():
-        upgrade()
+        upgrade(revision=revision)
         from webapp.extensions import db
 
         db.engine.dispose()
@@ -132,13 +141,14 @@ def session_cookie(secret, user_id, session_version=1):
 
 SERVERS = {
     "app": "webapp:create_app()",
+    "handwritten_page": "bench.baselines:create_app('handwritten_page')",
     "bare": "bench.baselines:create_app('bare')",
     "handwritten": "bench.baselines:create_app('handwritten')",
     "stock_admin": "bench.baselines:create_app('stock_admin')",
 }
 
 
-READY_PATHS = {"app": "/health", "bare": "/projects", "handwritten": "/projects", "stock_admin": "/admin/"}
+READY_PATHS = {"app": "/health", "handwritten_page": "/health", "bare": "/projects", "handwritten": "/projects", "stock_admin": "/admin/"}
 
 
 def headers_for(workload, cookies):
@@ -151,13 +161,29 @@ def headers_for(workload, cookies):
 
 
 def measure_backend(backend, args):
-    """Seed one database and run every workload on it; returns the facts for the report."""
-    url, facts, cleanup = prepare_database(backend, args.rows)
+    """Seed the app's and the baselines' databases and run every workload; returns the facts for the report."""
+    cleanups = []
+    try:
+        url, facts, cleanup = prepare_database(backend, args.rows)
+        cleanups.append(cleanup)
+        baseline_url, baseline_facts, cleanup = prepare_database(backend, args.rows, BASELINE_REVISION)
+        cleanups.append(cleanup)
+        if (baseline_facts["user_id"], baseline_facts["admin_id"]) != (facts["user_id"], facts["admin_id"]):
+            raise RuntimeError("the app's and the baselines' databases were seeded differently")
+        facts["baseline_seed_seconds"] = baseline_facts["seed_seconds"]
+        return _measure(backend, args, url, baseline_url, facts)
+    finally:
+        for cleanup in cleanups:
+            cleanup()
+
+
+def _measure(backend, args, url, baseline_url, facts):
     secret = secrets.token_urlsafe(48)
     cookies = {"user": session_cookie(secret, facts["user_id"]), "admin": session_cookie(secret, facts["admin_id"])}
     facts["paths"] = app_paths(url, facts)
     env = app_environment(url, secret)
-    servers = {name: Server(spec, env, workers=args.workers) for name, spec in SERVERS.items()}
+    baseline_env = app_environment(baseline_url, secret)
+    servers = {name: Server(spec, env if name == "app" else baseline_env, workers=args.workers) for name, spec in SERVERS.items()}
     measured = workloads(facts)
     try:
         for server in servers.values():
@@ -179,7 +205,6 @@ def measure_backend(backend, args):
             server.stop()
     facts["cold_start"] = cold_start(env, cookies)
     facts["statements"] = statement_counts(url, measured, facts)
-    cleanup()
     return {"backend": backend, "facts": facts, "workloads": measured}
 
 
