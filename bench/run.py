@@ -9,6 +9,7 @@ ratios and target checks to bench/RESULTS.md.
 
 import argparse
 import secrets
+import signal
 import sys
 import time
 import uuid
@@ -241,6 +242,8 @@ def statement_counts(url, measured, facts):
 
 
 def main(argv=None):
+    # Stopped with SIGTERM, still stop the servers and drop the scratch databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")

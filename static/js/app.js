@@ -47,11 +47,6 @@
     var wanted = target.matches("[data-focus], [autofocus]") ? target : target.querySelector("[data-focus], [autofocus]");
     if (!wanted) return;
     wanted.focus({ preventScroll: false });
-    // The element that had focus was swapped out; Chromium may settle its focus fix-up
-    // after this event, so check again on the next frame and restore ours if it was lost.
-    requestAnimationFrame(function () {
-      if (wanted.isConnected && document.activeElement !== wanted) wanted.focus({ preventScroll: true });
-    });
   });
 
   // A network failure never swaps anything: say so instead of failing silently.
