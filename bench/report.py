@@ -5,6 +5,7 @@ figures can be compared with the 100,000-row ones from an earlier invocation.
 """
 
 import json
+import math
 import platform
 import statistics
 from datetime import datetime, timezone
@@ -56,7 +57,14 @@ def round_ratios(workloads, numerator, denominator):
     """Median of the per-round ratios: both sides measured minutes apart, so noise cancels."""
     by_name = {w.name: w for w in workloads}
     top, bottom = by_name[numerator].results, by_name[denominator].results
-    return statistics.median(a.requests_per_second / b.requests_per_second for a, b in zip(top, bottom))
+    # A baseline that completed nothing within wrk's timeout is infinitely slower.
+    return statistics.median(
+        a.requests_per_second / b.requests_per_second if b.requests_per_second else math.inf for a, b in zip(top, bottom)
+    )
+
+
+def format_ratio(ratio):
+    return "∞ (the baseline completed no request)" if math.isinf(ratio) else f"{ratio:.2f}×"
 
 
 def evaluate(run):
@@ -69,9 +77,9 @@ def evaluate(run):
     for label, workload, baseline, minimum, databases in RATIO_TARGETS:
         if backend in databases and workload in summary and baseline in summary:
             ratio = round_ratios(run["workloads"], workload, baseline)
-            checks.append({"target": f"{label} ≥ {minimum}×", "value": f"{ratio:.2f}×", "ok": ratio >= minimum})
+            checks.append({"target": f"{label} ≥ {minimum}×", "value": format_ratio(ratio), "ok": ratio >= minimum})
     references = [
-        {"label": label, "value": f"{round_ratios(run['workloads'], workload, baseline):.2f}×"}
+        {"label": label, "value": format_ratio(round_ratios(run["workloads"], workload, baseline))}
         for label, workload, baseline in REFERENCE_RATIOS
         if workload in summary and baseline in summary
     ]
@@ -138,13 +146,13 @@ def render_markdown(records):
             f"wrk -t{settings['threads']} -c{settings['connections']}, gunicorn {settings['workers']} sync workers; "
             f"seeding took {record['facts'].get('seed_seconds')} s (app) and {record['facts'].get('baseline_seed_seconds', '–')} s (baselines).",
             "",
-            "| workload | req/s | p50 ms | p99 ms | SQL/request | bytes | rounds (req/s) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| workload | req/s | p50 ms | p99 ms | SQL/request | bytes | errors | rounds (req/s) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for name, s in record["summary"].items():
             lines.append(
                 f"| {name} | {s['rps']:.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s.get('statements', '–')} | "
-                f"{s['bytes'] or '–'} | {', '.join(map(str, s['rounds']))} |"
+                f"{s['bytes'] or '–'} | {s['errors']} | {', '.join(map(str, s['rounds']))} |"
             )
         rss = record["facts"]["rss_mib"]
         cold = record["facts"]["cold_start"]

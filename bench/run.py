@@ -264,8 +264,10 @@ def main(argv=None):
     for backend in args.db.split(","):
         print(f"{backend}: seeding {args.rows:,} projects and measuring", flush=True)
         runs.append(measure_backend(backend.strip(), args))
-    write_report(runs, args)
-    failures = [w for run in runs for w in run["workloads"] if any(r.errors for r in w.results)]
+        # Kept as soon as measured: a later database's failure does not lose this one.
+        write_report(runs[-1:], args)
+    # The app must answer every request; a baseline timing out on a big table is a result.
+    failures = [w for run in runs for w in run["workloads"] if w.server == "app" and any(r.errors for r in w.results)]
     if failures:
         print("Errors during load: " + ", ".join(w.name for w in failures), file=sys.stderr)
         return 1
