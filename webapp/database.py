@@ -29,7 +29,6 @@ def enable_sqlite_foreign_keys(engine):
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
 
-
 # Made by migrations with raw SQL and absent from the models: SQLite's FTS5 search table and
 # its shadow tables (revision 0003). Autogenerate must not offer to drop them.
 UNMODELLED_TABLE_PREFIXES = ("project_search",)

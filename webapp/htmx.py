@@ -1,6 +1,7 @@
 """The one place that reads HX-* request headers and writes HX-* response headers."""
 
 import json
+from urllib.parse import urlsplit
 
 from flask import flash, g, render_template, request
 
@@ -69,3 +70,9 @@ def finish_response(response):
 def current_url():
     """The page the browser shows, as htmx reports it, else the request's own URL."""
     return request.headers.get("HX-Current-URL") or request.url
+
+
+def current_path():
+    """The path (and query) of the page the browser shows, even for a fragment request."""
+    url = urlsplit(current_url())
+    return url.path + (f"?{url.query}" if url.query else "")

@@ -4,12 +4,10 @@ The gate runs before every request, so a view that forgets to declare its audien
 protected rather than exposed.
 """
 
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from .htmx import client_redirect, current_url, is_htmx
+from .htmx import client_redirect, current_path, is_htmx
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any account, whatever its state (status page, sign-out)
@@ -53,8 +51,7 @@ def _redirect(url):
 def _return_path():
     """Where to come back after signing in: the page the user was on, never a fragment URL."""
     if is_htmx():
-        url = urlsplit(current_url())
-        return url.path + (f"?{url.query}" if url.query else "")
+        return current_path()
     if request.method != "GET":
         return None  # coming back would GET a URL that only accepts the form post
     return request.full_path.rstrip("?")

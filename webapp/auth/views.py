@@ -6,9 +6,9 @@ from flask_login import current_user
 from ..demo import demo_accounts
 from ..extensions import db, limiter
 from ..permissions import public
+from ..security import safe_next
 from ..services.accounts import Identity, SignInPolicy, SignInRefused, is_email_address, sign_in
 from . import google
-from ..security import safe_next
 from .session import end_session, pop_next, remember_next, start_session
 
 bp = Blueprint("auth", __name__)

@@ -5,14 +5,13 @@ fragment to htmx; another user's ids are a 404 on every route.
 """
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
+from ..htmx import current_path, is_partial, render_page_or_partial, toast
 from ..security import safe_next
-from ..htmx import current_url, is_partial, render_page_or_partial, toast
 from ..services import records
 from ..services.settings import page_size
 from . import queries
@@ -29,12 +28,6 @@ class Section:
     resource: object
     listing: object
     form: FormState
-
-
-def here():
-    """The path (and query) of the page the browser shows, even for a fragment request."""
-    url = urlsplit(current_url())
-    return url.path + (f"?{url.query}" if url.query else "")
 
 
 class ResourceViews:
@@ -79,10 +72,10 @@ class ResourceViews:
 
     def _list_context(self, parent, listing, form):
         trail = [*parent.trail, (parent.resource, parent.obj)] if parent else []
-        return dict(resource=self.resource, parent=parent.obj if parent else None, listing=listing, form=form, trail=trail, here=here())
+        return dict(resource=self.resource, parent=parent.obj if parent else None, listing=listing, form=form, trail=trail, here=current_path())
 
     def _record_context(self, record, **extra):
-        return dict(resource=self.resource, record=record, obj=record.obj, parent=record.parent, trail=record.trail, here=here(), **extra)
+        return dict(resource=self.resource, record=record, obj=record.obj, parent=record.parent, trail=record.trail, here=current_path(), **extra)
 
     def index(self, parent_id=None):
         """The user's rows (or the parent's), newest first, searchable, one page at a time."""
@@ -199,7 +192,7 @@ class ResourceViews:
 
     def _rows(self, parent, **focus):
         listing = queries.listing(self.resource, current_user, parent)
-        context = dict(resource=self.resource, parent=parent, listing=listing, here=here(), **focus)
+        context = dict(resource=self.resource, parent=parent, listing=listing, here=current_path(), **focus)
         return render_template(self._template("_rows.html"), **context)
 
 
