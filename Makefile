@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench bench-smoke venv dev-venv migrate seed clean
+.PHONY: run test lint format bench bench-smoke bench-cpu reliability reliability-smoke venv dev-venv migrate seed clean
 
 run: $(VENV)/.app-installed  ## Migrate the local SQLite database, add demo data, serve on http://127.0.0.1:5000
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app webapp db upgrade
@@ -15,6 +15,14 @@ run: $(VENV)/.app-installed  ## Migrate the local SQLite database, add demo data
 test: $(VENV)/.dev-installed  ## Run the whole test suite (SQLite, PostgreSQL when reachable, browser when Chromium is installed)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+lint: $(VENV)/.dev-installed  ## ruff: lint rules and formatting (settings in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed  ## Apply ruff's fixes and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
 bench: $(VENV)/.dev-installed  ## Seed 100,000 projects (ROWS=1000000 for scale) on SQLite and PostgreSQL, measure with wrk, write bench/RESULTS.md
 	@command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 1; }
 	$(BIN)/python -m bench.run --rows $${ROWS:-100000} $(BENCH_ARGS)
@@ -22,6 +30,15 @@ bench: $(VENV)/.dev-installed  ## Seed 100,000 projects (ROWS=1000000 for scale)
 bench-smoke: $(VENV)/.dev-installed  ## The benchmark on 1,000 rows for a few seconds: proves it runs, measures nothing
 	@command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 1; }
 	$(BIN)/python -m bench.run --smoke --output bench/work/RESULTS-smoke.md $(BENCH_ARGS)
+
+bench-cpu: $(VENV)/.dev-installed  ## CPU per request of the projects page and the same list through the API (in-process, 10,000 rows)
+	$(BIN)/python -m bench.cpu $(BENCH_ARGS)
+
+reliability: $(VENV)/.dev-installed  ## Faults under load on throwaway PostgreSQL/Redis/SMTP (127.0.0.1, ~6 min); prints figures (docs/operations.md)
+	$(BIN)/python -m scripts.reliability $(RELIABILITY_ARGS)
+
+reliability-smoke: $(VENV)/.dev-installed  ## Every reliability scenario, shorter and lighter (~2 min): proves the suite and the promises hold
+	$(BIN)/python -m scripts.reliability --smoke $(RELIABILITY_ARGS)
 
 venv: $(VENV)/.app-installed
 dev-venv: $(VENV)/.dev-installed

@@ -6,8 +6,18 @@ Before the port opens, the master checks the configuration and migrates the data
 """
 
 import os
+import shutil
+import tempfile
 
 from gunicorn import glogging
+
+# /metrics adds up every worker's figures from files in this directory (prometheus_client's
+# multiprocess mode). It must be set before anything imports prometheus_client, and start empty.
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hyperdesk-metrics-")
+shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # Render routes traffic to $PORT (10000 unless told otherwise) on every interface;
 # GUNICORN_HOST narrows that (the local rehearsal listens on 127.0.0.1 only).
@@ -58,3 +68,30 @@ def on_starting(server):
     from webapp.startup import prepare_or_exit
 
     prepare_or_exit(server.app.wsgi())
+
+
+def post_fork(server, worker):
+    """Each worker delivers the outbox from a thread of its own (threads do not survive the fork)."""
+    from webapp.outbox import start_delivery
+
+    start_delivery(server.app.wsgi())
+
+
+def worker_exit(server, worker):
+    """On SIGTERM, let the outbox thread finish the message in hand, so nothing is sent twice."""
+    from webapp.outbox import stop_delivery
+
+    stop_delivery(server.app.wsgi(), timeout=graceful_timeout - 5)
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges (connections in use) must stop counting in /metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory this start made (an operator's own directory stays)."""
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -94,7 +94,9 @@ SCENARIOS = [
 
 def main():
     args = parse_args()
-    server = make_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER).replace("postgresql://", "postgresql+psycopg2://", 1))
+    server = make_url(
+        os.environ.get("TEST_DATABASE_URL", DEFAULT_SERVER).replace("postgresql://", "postgresql+psycopg2://", 1)
+    )
     name = f"hyperdesk_bench_{uuid.uuid4().hex[:8]}"
     url = server.set(database=name).render_as_string(hide_password=False)
     admin_engine = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -104,8 +106,10 @@ def main():
         app = build_app(url)
         with app.app_context():
             seconds = seed(args)
-            print(f"seeded {args.projects:,} projects, {args.audit:,} audit entries and {args.requests:,} access requests "
-                  f"in {seconds:.1f} s ({name})")
+            print(
+                f"seeded {args.projects:,} projects, {args.audit:,} audit entries and {args.requests:,} access requests "
+                f"in {seconds:.1f} s ({name})"
+            )
             run_scenarios(app, args)
             db.engine.dispose()
     finally:
@@ -162,14 +166,25 @@ def seed(args):
 
 
 def run_scenarios(app, args):
-    values = db.session.execute(text(
-        "SELECT to_char(now() - interval '1 day', 'YYYY-MM-DD HH24:MI:SS') AS yesterday, "
-        "to_char(now() - interval '366 days', 'YYYY-MM-DD HH24:MI:SS') || ' to ' || "
-        "to_char(now() - interval '365 days', 'YYYY-MM-DD HH24:MI:SS') AS year_ago"
-    )).mappings().one()
+    values = (
+        db.session.execute(
+            text(
+                "SELECT to_char(now() - interval '1 day', 'YYYY-MM-DD HH24:MI:SS') AS yesterday, "
+                "to_char(now() - interval '366 days', 'YYYY-MM-DD HH24:MI:SS') || ' to ' || "
+                "to_char(now() - interval '365 days', 'YYYY-MM-DD HH24:MI:SS') AS year_ago"
+            )
+        )
+        .mappings()
+        .one()
+    )
     client = app.test_client()
+    from webapp.auth.session import session_value_for
+    from webapp.models import User
+
+    with app.app_context():
+        value = session_value_for(db.session.get(User, 1), "Benchmark")  # person1, the administrator
     with client.session_transaction() as session:
-        session["_user_id"] = "1:1"  # person1, the administrator
+        session["_user_id"] = value
     print(f"\n{'page':<46} {'median ms':>10} {'slowest ms':>11}  status")
     for label, template in SCENARIOS:
         url = template.format(**{key: value.replace(" ", "%20") for key, value in values.items()})

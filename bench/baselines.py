@@ -18,8 +18,8 @@ Serve with ``gunicorn 'bench.baselines:create_app("handwritten")'``; DATABASE_UR
 import os
 
 from flask import Flask, render_template, request
-from jinja2 import DictLoader
 from flask_sqlalchemy import SQLAlchemy
+from jinja2 import DictLoader
 from sqlalchemy import func, select
 
 from webapp.config import normalise_database_url
@@ -64,7 +64,10 @@ def create_app(kind):
 
 
 def _add_bare(app):
-    rows = [{"id": i, "name": f"Amber Falcon website relaunch {i}", "status": "active", "created_at": "2024-01-01 00:00:00"} for i in range(PAGE_SIZE)]
+    rows = [
+        {"id": i, "name": f"Amber Falcon website relaunch {i}", "status": "active", "created_at": "2024-01-01 00:00:00"}
+        for i in range(PAGE_SIZE)
+    ]
 
     @app.get("/projects")
     def projects():
@@ -117,7 +120,8 @@ def _handwritten_page_app():
     import webapp
     from webapp.extensions import db
     from webapp.models import Project
-    from webapp.resources.fields import FormState
+    from webapp.resources.forms import FormState
+    from webapp.resources.listing import ListQuery
     from webapp.resources.queries import Listing
 
     app = webapp.create_app()
@@ -136,10 +140,15 @@ def _handwritten_page_app():
         if q:
             query = query.where(or_(Project.name.ilike(f"%{q}%"), Project.description.ilike(f"%{q}%")))
         page = db.paginate(query.order_by(Project.id.desc()), per_page=PAGE_SIZE, error_out=False)
-        listing = Listing(page.items, None, q, None, everyone)
+        listing = Listing(page.items, None, q, None, everyone, ListQuery(q=q, sort=projects.default_sort))
         return render_template(
-            "resources/list.html", resource=projects, parent=None, listing=listing,
-            form=FormState.blank(projects, "projects-new"), trail=[], here=request.full_path,
+            "resources/list.html",
+            resource=projects,
+            parent=None,
+            listing=listing,
+            form=FormState.blank(projects, "projects-new"),
+            trail=[],
+            here=request.full_path,
         )
 
     app.register_blueprint(bp)

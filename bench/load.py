@@ -41,8 +41,19 @@ class Server:
     def start(self):
         self.port = free_port()
         command = [
-            GUNICORN, "--no-control-socket", "--workers", str(self.workers), "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60", self.app_spec,
+            GUNICORN,
+            "--no-control-socket",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+            self.app_spec,
         ]
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
         self.started_at = time.perf_counter()
@@ -50,7 +61,7 @@ class Server:
         # (its start-up hook migrates and checks a production deployment).
         RUN_DIR.mkdir(parents=True, exist_ok=True)
         self.log_path = RUN_DIR / f"gunicorn-{self.port}.log"
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "wb")  # noqa: SIM115  (open for the server's whole life)
         self.process = subprocess.Popen(command, cwd=RUN_DIR, env=env, stdout=self.log, stderr=self.log)
         return self
 
@@ -79,6 +90,11 @@ class Server:
             sizes.append(kib / 1024)
         return sizes
 
+    def workers_cpu_seconds(self):
+        """CPU time (user + system) the workers have spent so far: compared before and after a load."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return sum(process_cpu_seconds(pid) for pid in children)
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -91,12 +107,47 @@ class Server:
             self.log.close()
 
 
+def process_cpu_seconds(pid):
+    """utime + stime of process ``pid`` from /proc (0 when it is gone or not readable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # After the command's closing parenthesis: state is field 3, utime 14 and stime 15 (1-based).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds(url):
+    """CPU time of the PostgreSQL backends serving the database at ``url`` (None for SQLite, or when the
+    server's processes cannot be read: another host). The app's pooled connections keep their backends."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).scalars()
+            pids = list(pids)
+    finally:
+        engine.dispose()
+    if pids and not Path(f"/proc/{pids[0]}/stat").exists():
+        return None
+    return sum(process_cpu_seconds(pid) for pid in pids)
+
+
 @dataclass
 class LoadResult:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
+    cpu_ms: float | None = None  # the workers' CPU per request served (the database's too on SQLite)
+    db_cpu_ms: float | None = None  # PostgreSQL backends' CPU per request served
 
 
 WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -112,11 +163,29 @@ def run_wrk(url, headers, duration, connections, threads):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = {pct: float(value) * UNITS_MS[unit] for pct, value, unit in WRK_LATENCY.findall(output)}
     errors = 0
-    for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"):
+    for pattern in (
+        r"Non-2xx or 3xx responses:\s+(\d+)",
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+    ):
         match = re.search(pattern, output)
         if match:
             errors += sum(int(n) for n in match.groups())
-    return LoadResult(rps, latency.get("50", 0.0), latency.get("99", 0.0), errors)
+    served = re.search(r"(\d+) requests in", output)
+    return LoadResult(
+        rps, latency.get("50", 0.0), latency.get("99", 0.0), errors, int(served.group(1)) if served else 0
+    )
+
+
+def measured_load(server, database_url, url, headers, duration, connections, threads):
+    """``run_wrk`` with the CPU the server's workers (and the database's backends) spent per request."""
+    app_before, db_before = server.workers_cpu_seconds(), database_cpu_seconds(database_url)
+    result = run_wrk(url, headers, duration, connections, threads)
+    app_after, db_after = server.workers_cpu_seconds(), database_cpu_seconds(database_url)
+    if result.requests:
+        result.cpu_ms = round((app_after - app_before) / result.requests * 1000, 3)
+        if db_before is not None and db_after is not None:
+            result.db_cpu_ms = round((db_after - db_before) / result.requests * 1000, 3)
+    return result
 
 
 def fetch(url, headers):

@@ -19,13 +19,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from . import seed as seeding
-from .load import ROOT, Server, fetch, run_wrk
+from .load import ROOT, Server, fetch, measured_load, run_wrk
 from .report import RESULTS_DIR, write_report
 
 WORK = ROOT / "bench" / "work"
 DEFAULT_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-# The schema before Hyperdesk's list and search indexes (revisions 0002 and 0003).
-BASELINE_REVISION = "0001"
+# The baselines run on today's tables without Hyperdesk's list and search indexes: these
+# revisions' downgrades are replayed on a database migrated to the head (the models of the
+# ``handwritten_page`` baseline need today's columns), then these indexes of later revisions dropped.
+LIST_INDEX_REVISIONS = ("0003", "0002")
+LATER_LIST_INDEXES = ("ix_project_owner_id_name", "ix_project_owner_id_due_date")
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Workload:
     path: str
     as_user: str = ""  # "user", "admin" or "" (anonymous)
     htmx: bool = False
+    bearer: bool = False  # as the user's API key instead of their browser session
     results: list = field(default_factory=list)
 
 
@@ -55,10 +59,27 @@ def workloads(context):
         Workload("W3 10,000 rows deep (admin)", "app", paths["all_deep"], "admin"),
         Workload("W4 admin list", "app", "/admin/projects/", "admin"),
         Workload("W5 admin search", "app", f"/admin/projects/?search={term}", "admin"),
+        # Declared filters and sorts (docs/extending.md): one status of four (all the user's seeded rows are
+        # drafts), and the name order's keyset walk.
+        Workload("W6 filtered by status (admin)", "app", "/projects/?scope=all&status=active", "admin"),
+        Workload("W7 sorted by name (admin)", "app", "/projects/?scope=all&sort=name", "admin"),
+        Workload("W6 filtered by status", "app", "/projects/?status=draft", "user"),
+        Workload("W7 sorted by name", "app", "/projects/?sort=name", "user"),
+        Workload("A1 API projects list (key)", "app", paths["api_list"], "user", bearer=True),
+        Workload("A2 API search (key)", "app", paths["api_search"], "user", bearer=True),
+        Workload("A3 API 10,000 rows deep (admin key)", "app", paths["api_all_deep"], "admin", bearer=True),
+        # The declared filter and sort through the API: the same listing code and indexes as W6 and W7.
+        Workload("A4 API filtered by status (key)", "app", "/api/v1/projects?status=draft", "user", bearer=True),
+        Workload("A5 API sorted by name (key)", "app", "/api/v1/projects?sort=name", "user", bearer=True),
+        Workload(
+            "A5 API sorted by name (admin key)", "app", "/api/v1/projects?scope=all&sort=name", "admin", bearer=True
+        ),
         Workload("B hand-written page", "handwritten_page", by_hand, "user"),
         Workload("B hand-written page (all)", "handwritten_page", f"{by_hand}?scope=all", "admin"),
         Workload("B hand-written page search (all)", "handwritten_page", f"{by_hand}?scope=all&q={term}", "admin"),
-        Workload("B hand-written page deep (all)", "handwritten_page", f"{by_hand}?scope=all&page={deep_page}", "admin"),
+        Workload(
+            "B hand-written page deep (all)", "handwritten_page", f"{by_hand}?scope=all&page={deep_page}", "admin"
+        ),
         Workload("B bare page", "bare", "/projects"),
         Workload("B hand-written list", "handwritten", f"/projects?owner={context['user_id']}"),
         Workload("B hand-written list (all)", "handwritten", "/projects"),
@@ -69,8 +90,8 @@ def workloads(context):
     ]
 
 
-def prepare_database(backend, rows, revision="head"):
-    """A scratch database migrated to ``revision`` and seeded; returns (url, seed facts, cleanup)."""
+def prepare_database(backend, rows, without_list_indexes=False):
+    """A scratch database migrated to the head and seeded; returns (url, seed facts, cleanup)."""
     if backend == "sqlite":
         WORK.mkdir(parents=True, exist_ok=True)
         path = WORK / f"bench-{rows}-{uuid.uuid4().hex[:6]}.db"
@@ -91,11 +112,32 @@ def prepare_database(backend, rows, revision="head"):
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             engine.dispose()
 
-    _migrate(url, revision)
+    _migrate(url)
+    if without_list_indexes:
+        _drop_list_indexes(url)
     started = time.perf_counter()
     facts = seeding.seed(url, rows)
     facts["seed_seconds"] = round(time.perf_counter() - started, 1)
     return url, facts, cleanup
+
+
+def _drop_list_indexes(url):
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    engine = create_engine(url)
+    with engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
+        for revision in LIST_INDEX_REVISIONS:
+            (path,) = (ROOT / "migrations" / "versions").glob(f"{revision}_*.py")
+            spec = importlib.util.spec_from_file_location(f"revision_{revision}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            module.downgrade()
+        for name in LATER_LIST_INDEXES:
+            connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    engine.dispose()
 
 
 def _migrate(url, revision="head"):
@@ -123,19 +165,24 @@ def app_environment(url, secret):
         "DATABASE_URL": url,
         "PROXY_FIX_HOPS": "0",
         "LOG_LEVEL": "INFO",  # as in production: one JSON line per request
+        "RATELIMIT_API": "100000000 per minute",  # measure the work, not the per-key limit
     }
 
 
-def session_cookie(secret, user_id, session_version=1):
-    """The cookie a signed-in browser would send, signed with the server's secret."""
+def session_cookie(secret, url, user_id):
+    """The cookie a signed-in browser would send: a live session in the database, signed with the server's secret."""
     import os
 
     os.environ.setdefault("APP_ENV", "testing")
     from flask import Flask
 
+    from webapp.services.sessions import open_session_in
+
     app = Flask("cookie")
     app.secret_key = secret
-    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": f"{user_id}:{session_version}", "_fresh": True})
+    value = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": open_session_in(url, user_id, "Benchmark"), "_fresh": True}
+    )
     return f"hyperdesk_session={value}"
 
 
@@ -148,12 +195,20 @@ SERVERS = {
 }
 
 
-READY_PATHS = {"app": "/health", "handwritten_page": "/health", "bare": "/projects", "handwritten": "/projects", "stock_admin": "/admin/"}
+READY_PATHS = {
+    "app": "/health",
+    "handwritten_page": "/health",
+    "bare": "/projects",
+    "handwritten": "/projects",
+    "stock_admin": "/admin/",
+}
 
 
 def headers_for(workload, cookies):
     headers = {}
-    if workload.as_user:
+    if workload.bearer:
+        headers["Authorization"] = f"Bearer {cookies[workload.as_user + '_key']}"
+    elif workload.as_user:
         headers["Cookie"] = cookies[workload.as_user]
     if workload.htmx:
         headers["HX-Request"] = "true"
@@ -166,7 +221,7 @@ def measure_backend(backend, args):
     try:
         url, facts, cleanup = prepare_database(backend, args.rows)
         cleanups.append(cleanup)
-        baseline_url, baseline_facts, cleanup = prepare_database(backend, args.rows, BASELINE_REVISION)
+        baseline_url, baseline_facts, cleanup = prepare_database(backend, args.rows, without_list_indexes=True)
         cleanups.append(cleanup)
         if (baseline_facts["user_id"], baseline_facts["admin_id"]) != (facts["user_id"], facts["admin_id"]):
             raise RuntimeError("the app's and the baselines' databases were seeded differently")
@@ -179,12 +234,20 @@ def measure_backend(backend, args):
 
 def _measure(backend, args, url, baseline_url, facts):
     secret = secrets.token_urlsafe(48)
-    cookies = {"user": session_cookie(secret, facts["user_id"]), "admin": session_cookie(secret, facts["admin_id"])}
+    cookies = {
+        "user": session_cookie(secret, url, facts["user_id"]),
+        "admin": session_cookie(secret, url, facts["admin_id"]),
+    }
+    facts["api_keys"] = seeding.api_keys(url, facts)
+    cookies.update({f"{who}_key": key for who, key in facts["api_keys"].items()})
     facts["paths"] = app_paths(url, facts)
     env = app_environment(url, secret)
     baseline_env = app_environment(baseline_url, secret)
-    servers = {name: Server(spec, env if name == "app" else baseline_env, workers=args.workers) for name, spec in SERVERS.items()}
-    measured = workloads(facts)
+    servers = {
+        name: Server(spec, env if name == "app" else baseline_env, workers=args.workers)
+        for name, spec in SERVERS.items()
+    }
+    measured = [w for w in workloads(facts) if not args.only or w.name.startswith(tuple(args.only.split(",")))]
     try:
         for server in servers.values():
             server.start()
@@ -197,7 +260,11 @@ def _measure(backend, args, url, baseline_url, facts):
                 target = servers[workload.server].url + workload.path
                 headers = headers_for(workload, cookies)
                 run_wrk(target, headers, args.warmup, args.connections, args.threads)
-                workload.results.append(run_wrk(target, headers, args.duration, args.connections, args.threads))
+                server = servers[workload.server]
+                database_url = url if workload.server == "app" else baseline_url
+                workload.results.append(
+                    measured_load(server, database_url, target, headers, args.duration, args.connections, args.threads)
+                )
             print(f"  {backend}: round {round_number + 1}/{args.rounds} done", flush=True)
         facts["rss_mib"] = {name: server.worker_rss_mib() for name, server in servers.items()}
     finally:
@@ -205,6 +272,7 @@ def _measure(backend, args, url, baseline_url, facts):
             server.stop()
     facts["cold_start"] = cold_start(env, cookies)
     facts["statements"] = statement_counts(url, measured, facts)
+    facts.pop("api_keys")  # scratch credentials: never in the stored results
     return {"backend": backend, "facts": facts, "workloads": measured}
 
 
@@ -252,6 +320,7 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma-separated workload name prefixes to run (default: all)")
     parser.add_argument("--smoke", action="store_true", help="1,000 rows, 1 round of 2 s: proves the benchmark runs")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where each run's JSON is kept")

@@ -8,7 +8,7 @@ the search term ``SEARCH_TERM`` and no other name does.
 import io
 import itertools
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import create_engine, text
 
@@ -18,19 +18,85 @@ USER_PROJECTS = 100
 USER_EMAIL = "bench-user@example.com"
 ADMIN_EMAIL = "bench-admin@example.com"
 
-ADJECTIVES = (
-    "Amber Brisk Cobalt Daring Eager Fabled Gentle Hidden Ivory Jolly Keen Lucid Mellow Nimble Opal "
-    "Polar Radiant Silent Tidal Upbeat Vivid Wild Young Zesty Autumn Boreal Crimson Dusty Emerald Frosty"
-).split()
-NOUNS = (
-    "Falcon Harbor Meadow Summit Canyon Prairie Glacier Orchard Lantern Beacon Compass Anchor Bridge "
-    "Cascade Delta Ember Forge Garden Haven Island Jungle Kestrel Lagoon Mosaic Nebula Oasis Pioneer"
-).split()
-THEMES = (
-    "website relaunch|billing migration|mobile app|data warehouse|onboarding flow|support portal|"
-    "pricing page|security review|API gateway|search revamp|design system|analytics dashboard|"
-    "partner program|checkout redesign|inventory sync|release train"
-).split("|")
+ADJECTIVES = [
+    "Amber",
+    "Brisk",
+    "Cobalt",
+    "Daring",
+    "Eager",
+    "Fabled",
+    "Gentle",
+    "Hidden",
+    "Ivory",
+    "Jolly",
+    "Keen",
+    "Lucid",
+    "Mellow",
+    "Nimble",
+    "Opal",
+    "Polar",
+    "Radiant",
+    "Silent",
+    "Tidal",
+    "Upbeat",
+    "Vivid",
+    "Wild",
+    "Young",
+    "Zesty",
+    "Autumn",
+    "Boreal",
+    "Crimson",
+    "Dusty",
+    "Emerald",
+    "Frosty",
+]
+NOUNS = [
+    "Falcon",
+    "Harbor",
+    "Meadow",
+    "Summit",
+    "Canyon",
+    "Prairie",
+    "Glacier",
+    "Orchard",
+    "Lantern",
+    "Beacon",
+    "Compass",
+    "Anchor",
+    "Bridge",
+    "Cascade",
+    "Delta",
+    "Ember",
+    "Forge",
+    "Garden",
+    "Haven",
+    "Island",
+    "Jungle",
+    "Kestrel",
+    "Lagoon",
+    "Mosaic",
+    "Nebula",
+    "Oasis",
+    "Pioneer",
+]
+THEMES = [
+    "website relaunch",
+    "billing migration",
+    "mobile app",
+    "data warehouse",
+    "onboarding flow",
+    "support portal",
+    "pricing page",
+    "security review",
+    "API gateway",
+    "search revamp",
+    "design system",
+    "analytics dashboard",
+    "partner program",
+    "checkout redesign",
+    "inventory sync",
+    "release train",
+]
 SENTENCES = (
     "Scope agreed with the stakeholders.",
     "Needs a review from the security team before launch.",
@@ -54,7 +120,7 @@ def project_name(index, rng):
 
 def project_rows(count, user_id, first_owner_id, rng):
     """(owner_id, name, description, status, created_at) for ``count`` projects."""
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     others = OWNERS - 1
     for index in range(count):
         # The workload user's 100 projects are spread through the table, not clustered.
@@ -91,6 +157,14 @@ def seed(url, rows, seed_value=42):
 
 
 def _copy_postgres(engine, projects, chunk=100_000):
+    from webapp.database import blocking_io
+
+    # COPY cannot run under the app's psycopg2 wait callback, installed when this process built an app.
+    with blocking_io():
+        _copy_rows(engine, projects, chunk)
+
+
+def _copy_rows(engine, projects, chunk):
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -98,7 +172,9 @@ def _copy_postgres(engine, projects, chunk=100_000):
             buffer = io.StringIO()
             written = 0
             for owner, name, description, status, created in projects:
-                buffer.write(f"{owner}\t{name}\t{description}\t{status}\t{created.isoformat()}\t{created.isoformat()}\n")
+                buffer.write(
+                    f"{owner}\t{name}\t{description}\t{status}\t{created.isoformat()}\t{created.isoformat()}\n"
+                )
                 written += 1
                 if written == chunk:
                     break
@@ -115,8 +191,7 @@ def _copy_postgres(engine, projects, chunk=100_000):
 
 def _insert_sqlite(engine, projects, chunk=50_000):
     insert = (
-        "INSERT INTO project (owner_id, name, description, status, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO project (owner_id, name, description, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
     )
     with engine.begin() as connection:
         while True:
@@ -128,3 +203,24 @@ def _insert_sqlite(engine, projects, chunk=50_000):
             if not batch:
                 break
             connection.exec_driver_sql(insert, batch)
+
+
+def api_keys(url, facts):
+    """A read-only API key for the workload user and one for the administrator; returns {who: whole key}."""
+    import hashlib
+    import secrets
+
+    keys = {}
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for who in ("user", "admin"):
+            prefix = "hdk_" + secrets.token_hex(4)
+            keys[who] = f"{prefix}_{secrets.token_urlsafe(32)}"
+            connection.execute(
+                text(
+                    "INSERT INTO api_key (user_id, name, prefix, key_hash, scope) VALUES (:u, 'bench', :p, :h, 'read')"
+                ),
+                {"u": facts[f"{who}_id"], "p": prefix, "h": hashlib.sha256(keys[who].encode()).hexdigest()},
+            )
+    engine.dispose()
+    return keys

@@ -10,7 +10,9 @@ def count_statements(url, workloads, facts):
     """{workload name: statements sent while serving it once (after one warm-up request)}."""
     os.environ["APP_ENV"] = "testing"
     from webapp import create_app
+    from webapp.auth.session import session_value_for
     from webapp.extensions import db
+    from webapp.models import User
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "s" * 40, "RATELIMIT_ENABLED": False})
     statements = []
@@ -20,10 +22,14 @@ def count_statements(url, workloads, facts):
         event.listen(db.engine, "before_cursor_execute", listener)
         for workload in workloads:
             client = app.test_client()
-            if workload.as_user:
-                with client.session_transaction() as session:
-                    session["_user_id"] = f"{facts[workload.as_user + '_id']}:1"
             headers = {"HX-Request": "true"} if workload.htmx else {}
+            if workload.bearer:
+                headers["Authorization"] = f"Bearer {facts['api_keys'][workload.as_user]}"
+            elif workload.as_user:
+                user = db.session.get(User, facts[workload.as_user + "_id"])
+                value = session_value_for(user, "Benchmark")
+                with client.session_transaction() as session:
+                    session["_user_id"] = value
             # An empty context per request gives each its own app context (and signed-in user).
             contextvars.Context().run(client.get, workload.path, headers=headers)
             statements.clear()

@@ -22,7 +22,7 @@ from webapp.extensions import db  # noqa: E402
 DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ("sqlite", "postgresql")
 
-pytest_plugins = ["tests.plugins.accounts", "tests.plugins.browser", "tests.plugins.google"]
+pytest_plugins = ["tests.plugins.accounts", "tests.plugins.api", "tests.plugins.browser", "tests.plugins.google"]
 
 
 def _flag(name):
@@ -63,6 +63,8 @@ def app_overrides(database_url, **overrides):
         "AUTO_APPROVE_DOMAINS": [],
         "CLOUDINARY_URL": "",
         "PROXY_FIX_HOPS": 0,
+        # Each process re-reads the site settings at most this often; tests of the bound set their own.
+        "SITE_SETTINGS_MAX_AGE": 300,
     }
     config.update(overrides)
     return config
@@ -189,5 +191,12 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(app):
-    """A context manager counting SQL statements: ``with count_queries() as counter: ...``."""
+    """A context manager counting SQL statements: ``with count_queries() as counter: ...``.
+
+    The site settings are read first, as a running process has them: one statement per process
+    every SITE_SETTINGS_MAX_AGE seconds, not per request (tests/test_site_settings.py counts that).
+    """
+    from webapp.services import site_settings
+
+    site_settings.current()
     return lambda: QueryCounter(db.engine)

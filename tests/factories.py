@@ -16,7 +16,12 @@ def _save(obj):
 
 def user(**overrides):
     n = next(_sequence)
-    fields = {"email": f"person{n}@example.com", "name": f"Person {n}", "status": AccountStatus.approved, "role": Role.user}
+    fields = {
+        "email": f"person{n}@example.com",
+        "name": f"Person {n}",
+        "status": AccountStatus.approved,
+        "role": Role.user,
+    }
     fields.update(overrides)
     return _save(User(**fields))
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp import create_app
-from webapp.errors import Conflict
+from webapp.exceptions import Conflict
 from webapp.extensions import db
 from webapp.models import AccessRequest, AuditEvent, RequestStatus, User
 from webapp.services import access
@@ -79,7 +79,8 @@ def test_two_admins_deciding_the_same_request_make_one_decision(app, second_app,
         assert decided.status == {"approve": RequestStatus.approved, "reject": RequestStatus.rejected}[decisions[0]]
         assert conflicts[0].message.startswith(f"This request was already {decided.status} by ")
         events = db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.target_id == str(access_request.id)))
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.target_id == str(access_request.id))
+        )
         assert events == 1
 
 
@@ -90,7 +91,9 @@ def test_the_same_request_sent_twice_at_once_is_recorded_once(app, second_app, m
         def job(barrier):
             user = db.session.get(User, person_id)
             barrier.wait(5)
-            access.request_access(user, "Sent from two tabs at once.", access.AccessPolicy(), Mailer.from_config(app.config))
+            access.request_access(
+                user, "Sent from two tabs at once.", access.AccessPolicy(), Mailer.from_config(app.config)
+            )
             return "asked"
 
         return app, job
@@ -130,7 +133,9 @@ def test_two_admins_removing_each_other_at_once_leave_an_administrator(app, seco
         pytest.skip("SQLite has no row locks; it is for one developer's machine, PostgreSQL for production")
     for _ in range(ROUNDS):
         ada, grace = (make.user(role="admin", status="approved") for _ in range(2))
-        results = at_once(demote_job(app, ada.id, grace.id, decision), demote_job(second_app, grace.id, ada.id, decision))
+        results = at_once(
+            demote_job(app, ada.id, grace.id, decision), demote_job(second_app, grace.id, ada.id, decision)
+        )
         assert sorted(type(result).__name__ for result in results) == ["Forbidden", "str"], results
         db.session.expire_all()
         assert sum(db.session.get(User, person.id).is_admin for person in (ada, grace)) == 1

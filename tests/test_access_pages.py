@@ -69,7 +69,9 @@ def test_asking_again_with_htmx_swaps_in_the_current_state_with_an_error_toast(c
     sign_in.as_user(suspended)
     response = client.post("/access/request", data={"reason": "x"}, headers=HTMX)
     assert response.status_code == 200 and "Your account is suspended." in response.get_data(as_text=True)
-    assert toasts(response) == [{"message": "Your account is suspended; an administrator must reinstate it.", "category": "error"}]
+    assert toasts(response) == [
+        {"message": "Your account is suspended; an administrator must reinstate it.", "category": "error"}
+    ]
 
 
 def test_reason_with_markup_is_shown_escaped_on_the_status_page(client, sign_in, pending_user, make):
@@ -90,7 +92,9 @@ def test_reason_with_markup_is_shown_escaped_in_the_queue(client, sign_in, admin
 
 def test_rejected_person_sees_the_note_and_when_to_ask_again(client, sign_in, make):
     person = make.user(status="rejected")
-    make.access_request(person, status="rejected", decided_at=utcnow() - timedelta(days=1), decision_note="Use your <work> address")
+    make.access_request(
+        person, status="rejected", decided_at=utcnow() - timedelta(days=1), decision_note="Use your <work> address"
+    )
     sign_in.as_user(person)
     page = client.get("/access/").get_data(as_text=True)
     assert "Your request was not approved." in page and "Use your &lt;work&gt; address" in page
@@ -114,8 +118,12 @@ def test_suspended_person_sees_the_suspension_and_no_form(client, sign_in, make)
 
 
 def test_queue_lists_pending_requests_oldest_first(client, sign_in, admin, make):
-    newer = make.access_request(make.user(email="newer@example.org", status="pending"), created_at=utcnow() - timedelta(hours=1))
-    older = make.access_request(make.user(email="older@example.org", status="pending"), created_at=utcnow() - timedelta(days=2))
+    newer = make.access_request(
+        make.user(email="newer@example.org", status="pending"), created_at=utcnow() - timedelta(hours=1)
+    )
+    older = make.access_request(
+        make.user(email="older@example.org", status="pending"), created_at=utcnow() - timedelta(days=2)
+    )
     make.access_request(make.user(email="done@example.org", status="approved"), status="approved")
     sign_in.as_user(admin)
     page = client.get("/access/queue").get_data(as_text=True)
@@ -140,9 +148,13 @@ def test_ordinary_users_see_no_pending_count(client, sign_in, approved_user, mak
 def test_decision_with_htmx_replaces_the_row_with_its_outcome(client, sign_in, admin, pending_user, make):
     access_request = make.access_request(pending_user)
     sign_in.as_user(admin)
-    response = client.post(f"/access/queue/{access_request.id}/reject", data={"note": "Ask <again> later"}, headers=HTMX)
+    response = client.post(
+        f"/access/queue/{access_request.id}/reject", data={"note": "Ask <again> later"}, headers=HTMX
+    )
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and page.startswith(f'<li id="access-request-{access_request.id}" class="queue-row queue-row-rejected"')
+    assert response.status_code == 200 and page.startswith(
+        f'<li id="access-request-{access_request.id}" class="queue-row queue-row-rejected"'
+    )
     assert "Rejected by Ada Admin" in page and "Note: Ask &lt;again&gt; later" in page
     assert toasts(response) == [{"message": f"{pending_user.email}: rejected.", "category": "success"}]
     assert db.session.get(AccessRequest, access_request.id).status == RequestStatus.rejected

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from webapp.errors import Conflict, Forbidden
+from webapp.exceptions import Conflict, Forbidden, InvalidInput
 from webapp.extensions import db
 from webapp.models import AccessRequest, AccountStatus, AuditEvent, RequestStatus, User, utcnow
 from webapp.services import access
-from webapp.services.access import AccessPolicy, InvalidInput
+from webapp.services.access import AccessPolicy
 from webapp.services.mail import Mailer
 
 REASON = "I coordinate the warehouse move and need the specifications."
@@ -32,10 +32,18 @@ def count(model):
 
 def test_request_is_recorded_pending_and_audited(pending_user, mail):
     access_request = access.request_access(pending_user, REASON, POLICY, mail)
-    assert (access_request.status, access_request.reason, access_request.user_id) == (RequestStatus.pending, REASON, pending_user.id)
+    assert (access_request.status, access_request.reason, access_request.user_id) == (
+        RequestStatus.pending,
+        REASON,
+        pending_user.id,
+    )
     (event,) = audit_events()
     assert (event.action, event.actor_id, event.target_type, event.target_id) == (
-        "access.requested", pending_user.id, "access_request", str(access_request.id))
+        "access.requested",
+        pending_user.id,
+        "access_request",
+        str(access_request.id),
+    )
 
 
 @pytest.mark.parametrize("length", [10, 1000])
@@ -43,13 +51,16 @@ def test_reason_of_allowed_length_is_accepted(pending_user, mail, length):
     assert len(access.request_access(pending_user, "x" * length, POLICY, mail).reason) == length
 
 
-@pytest.mark.parametrize("reason, complaint", [
-    ("", "at least 10"),
-    ("  short  ", "at least 10"),
-    ("x" * 9, "at least 10"),
-    ("x" * 1001, "1000 characters at most (you wrote 1001)"),
-    ("ten chars\x00and a NUL", "control characters"),
-])
+@pytest.mark.parametrize(
+    "reason, complaint",
+    [
+        ("", "at least 10"),
+        ("  short  ", "at least 10"),
+        ("x" * 9, "at least 10"),
+        ("x" * 1001, "1000 characters at most (you wrote 1001)"),
+        ("ten chars\x00and a NUL", "control characters"),
+    ],
+)
 def test_reason_outside_the_rules_is_refused_and_nothing_is_saved(pending_user, mail, reason, complaint):
     with pytest.raises(InvalidInput, match=complaint.replace("(", r"\(").replace(")", r"\)")) as refused:
         access.request_access(pending_user, reason, POLICY, mail)
@@ -125,12 +136,19 @@ def test_approval_lets_the_person_in_and_records_who_decided(admin, pending_user
     access.approve(access_request, admin, mail, note="  Welcome aboard  ")
     db.session.expire_all()
     decided = db.session.get(AccessRequest, access_request.id)
-    assert (decided.status, decided.decided_by_id, decided.decision_note) == (RequestStatus.approved, admin.id, "Welcome aboard")
+    assert (decided.status, decided.decided_by_id, decided.decision_note) == (
+        RequestStatus.approved,
+        admin.id,
+        "Welcome aboard",
+    )
     assert decided.decided_at is not None
     assert db.session.get(User, pending_user.id).status == AccountStatus.approved
     (event,) = audit_events()
     assert (event.action, event.actor_email, event.details) == (
-        "access.approved", admin.email, {"user": pending_user.email, "note": "Welcome aboard"})
+        "access.approved",
+        admin.email,
+        {"user": pending_user.email, "note": "Welcome aboard"},
+    )
 
 
 def test_rejection_keeps_the_note(admin, pending_user, make, mail):
@@ -164,7 +182,11 @@ def test_deciding_a_decided_request_is_a_conflict_naming_the_decider(admin, make
         access.reject(access_request, admin, mail, note="too late")
     db.session.expire_all()
     decided = db.session.get(AccessRequest, access_request.id)
-    assert (decided.status, decided.decided_by_id, decided.decision_note) == (RequestStatus.approved, other_admin.id, None)
+    assert (decided.status, decided.decided_by_id, decided.decision_note) == (
+        RequestStatus.approved,
+        other_admin.id,
+        None,
+    )
     assert db.session.get(User, pending_user.id).status == AccountStatus.approved
     assert [event.action for event in audit_events()] == ["access.approved"]
 

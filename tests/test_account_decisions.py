@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from webapp.errors import Conflict, Forbidden
+from webapp.exceptions import Conflict, Forbidden
 from webapp.extensions import db
 from webapp.models import AccessRequest, AccountStatus, AuditEvent, RequestStatus, Role, User
 from webapp.services import access
@@ -99,8 +99,10 @@ def test_suspending_another_administrator_leaves_the_deciding_one(admin, make):
 @pytest.mark.parametrize("decide", ["suspend", "reinstate", "make_admin", "revoke_admin"])
 def test_only_administrators_decide_on_people(make, decide):
     ordinary = make.user(status="approved")
-    target = make.user(role="admin" if decide == "revoke_admin" else "user",
-                       status="suspended" if decide == "reinstate" else "approved")
+    target = make.user(
+        role="admin" if decide == "revoke_admin" else "user",
+        status="suspended" if decide == "reinstate" else "approved",
+    )
     with pytest.raises(Forbidden):
         getattr(access, decide)(target, ordinary)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
@@ -150,19 +152,29 @@ def refuse_writes(backend):
     def install(table, operation):
         name = f"refuse_{operation.lower()}_{table}"
         if backend == "postgresql":
-            db.session.execute(text(
-                f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$ LANGUAGE plpgsql"))
-            db.session.execute(text(f"CREATE TRIGGER {name} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"))
+            db.session.execute(
+                text(
+                    f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            db.session.execute(
+                text(f"CREATE TRIGGER {name} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
+            )
         else:
-            db.session.execute(text(
-                f"CREATE TRIGGER {name} BEFORE {operation} ON {table} BEGIN SELECT RAISE(ABORT, 'refused by test'); END"))
+            db.session.execute(
+                text(
+                    f"CREATE TRIGGER {name} BEFORE {operation} ON {table} BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+                )
+            )
         db.session.commit()
         made.append((name, table))
 
     yield install
     db.session.rollback()
     for name, table in made:
-        db.session.execute(text(f"DROP TRIGGER {name} ON {table}" if backend == "postgresql" else f"DROP TRIGGER {name}"))
+        db.session.execute(
+            text(f"DROP TRIGGER {name} ON {table}" if backend == "postgresql" else f"DROP TRIGGER {name}")
+        )
         if backend == "postgresql":
             db.session.execute(text(f"DROP FUNCTION {name}()"))
     db.session.commit()

@@ -24,7 +24,10 @@ def waiting(make):
     """Two people waiting, oldest first."""
     grace = make.user(email="grace@example.com", status="pending")
     linus = make.user(email="linus@example.com", status="pending")
-    return [make.access_request(grace, reason="I coordinate the warehouse move."), make.access_request(linus, reason="I review the mobile checklists.")]
+    return [
+        make.access_request(grace, reason="I coordinate the warehouse move."),
+        make.access_request(linus, reason="I review the mobile checklists."),
+    ]
 
 
 def decided(make, admin, email="old@example.com", status="rejected"):
@@ -61,7 +64,9 @@ def test_export_lists_the_requests(office, waiting):
     assert "grace@example.com" in body and "I review the mobile checklists." in body
 
 
-@pytest.mark.parametrize("action, count, button", [("approve", 1, "Approve 1 request"), ("reject", 2, "Reject 2 requests")])
+@pytest.mark.parametrize(
+    "action, count, button", [("approve", 1, "Approve 1 request"), ("reject", 2, "Reject 2 requests")]
+)
 def test_an_action_asks_for_a_note_first_and_changes_nothing(office, waiting, action, count, button):
     response = office.post(ACTION, data={"action": action, "rowid": [str(r.id) for r in waiting[:count]], "url": LIST})
     html = response.get_data(as_text=True)
@@ -129,8 +134,12 @@ def test_pending_rows_have_approve_and_reject_buttons_decided_rows_none(office, 
     decided(make, admin)
     html = office.get(LIST).get_data(as_text=True)
     table = html.index("model-list")
-    pending_row = html[html.rindex("<tr", table, html.index("grace@example.com", table)):html.index("grace@example.com", table)]
-    decided_row = html[html.rindex("<tr", table, html.index("old@example.com", table)):html.index("old@example.com", table)]
+    pending_row = html[
+        html.rindex("<tr", table, html.index("grace@example.com", table)) : html.index("grace@example.com", table)
+    ]
+    decided_row = html[
+        html.rindex("<tr", table, html.index("old@example.com", table)) : html.index("old@example.com", table)
+    ]
     assert 'value="approve"' in pending_row and 'value="reject"' in pending_row and "fa-trash" in pending_row
     assert 'value="approve"' not in decided_row and "fa-trash" not in decided_row
 
@@ -152,7 +161,9 @@ def test_a_pending_request_can_be_deleted_and_the_deletion_is_audited(office, wa
 
 def test_a_decided_request_cannot_be_deleted_one_or_in_a_batch(office, make, admin):
     old = decided(make, admin)
-    html = office.post("/admin/access-requests/delete/", data={"id": old.id, "url": LIST}, follow_redirects=True).get_data(as_text=True)
+    html = office.post(
+        "/admin/access-requests/delete/", data={"id": old.id, "url": LIST}, follow_redirects=True
+    ).get_data(as_text=True)
     office.post(ACTION, data={"action": "delete", "rowid": [str(old.id)], "url": LIST})
     assert db.session.get(AccessRequest, old.id) is not None
     assert "can no longer be deleted" in html

@@ -24,10 +24,17 @@ def only_event(action):
 
 
 def test_create_records_who_and_the_new_values(office, admin, approved_user):
-    office.post("/admin/projects/new/", data={"name": "Kiln", "owner": approved_user.id, "status": "active", "description": ""})
+    office.post(
+        "/admin/projects/new/", data={"name": "Kiln", "owner": approved_user.id, "status": "active", "description": ""}
+    )
     project = db.session.query(Project).one()
     event = only_event("project.created")
-    assert (event.actor_id, event.actor_email, event.target_type, event.target_id) == (admin.id, admin.email, "project", str(project.id))
+    assert (event.actor_id, event.actor_email, event.target_type, event.target_id) == (
+        admin.id,
+        admin.email,
+        "project",
+        str(project.id),
+    )
     assert event.ip == "127.0.0.1"
     changes = event.details["changes"]
     assert changes["name"] == {"before": None, "after": "Kiln"}
@@ -37,10 +44,16 @@ def test_create_records_who_and_the_new_values(office, admin, approved_user):
 
 def test_edit_records_only_the_fields_that_changed(office, make, admin):
     project = make.project(admin, name="Kiln", description="Clay")
-    office.post(f"/admin/projects/edit/?id={project.id}", data={"name": "Kiln", "owner": admin.id, "status": "done", "description": "Stoneware"})
+    office.post(
+        f"/admin/projects/edit/?id={project.id}",
+        data={"name": "Kiln", "owner": admin.id, "status": "done", "description": "Stoneware"},
+    )
     event = only_event("project.updated")
     assert event.details == {
-        "changes": {"status": {"before": "draft", "after": "done"}, "description": {"before": "Clay", "after": "Stoneware"}},
+        "changes": {
+            "status": {"before": "draft", "after": "done"},
+            "description": {"before": "Clay", "after": "Stoneware"},
+        },
         "via": "back office",
     }
 
@@ -49,7 +62,9 @@ def test_a_change_of_owner_records_both_owner_ids(office, make, admin, approved_
     project = make.project(admin)
     data = {"name": project.name, "owner": approved_user.id, "status": "draft", "description": project.description}
     office.post(f"/admin/projects/edit/?id={project.id}", data=data)
-    assert only_event("project.updated").details["changes"] == {"owner_id": {"before": admin.id, "after": approved_user.id}}
+    assert only_event("project.updated").details["changes"] == {
+        "owner_id": {"before": admin.id, "after": approved_user.id}
+    }
 
 
 def test_saving_without_changes_records_nothing(office, make, admin):
@@ -80,7 +95,9 @@ def test_a_refused_change_leaves_no_audit_entry(office, make, admin):
     spec = make.specification(make.project(admin))
     first, second = make.bullet_items(spec, "one", "two")
     # Position 0 is taken by the first item: the database refuses the commit.
-    response = office.post(f"/admin/bullet-items/edit/?id={second.id}", data={"specification": spec.id, "text": "two!", "position": 0})
+    response = office.post(
+        f"/admin/bullet-items/edit/?id={second.id}", data={"specification": spec.id, "text": "two!", "position": 0}
+    )
     assert "The database refused this change" in response.get_data(as_text=True)
     assert db.session.get(BulletItem, second.id).text == "two"
     assert db.session.query(AuditEvent).count() == 0
@@ -100,7 +117,10 @@ def test_status_and_role_changes_are_logged_once_by_the_service(office, approved
 
 def test_the_log_lists_entries_newest_first_with_their_changes(office, make, admin):
     project = make.project(admin, name="Kiln")
-    office.post(f"/admin/projects/edit/?id={project.id}", data={"name": "Kiln 2", "owner": admin.id, "status": "draft", "description": project.description})
+    office.post(
+        f"/admin/projects/edit/?id={project.id}",
+        data={"name": "Kiln 2", "owner": admin.id, "status": "draft", "description": project.description},
+    )
     office.post("/admin/projects/delete/", data={"id": project.id})
     html = office.get(LOG).get_data(as_text=True)
     assert html.index("project.deleted") < html.index("project.updated")
@@ -109,7 +129,10 @@ def test_the_log_lists_entries_newest_first_with_their_changes(office, make, adm
 
 def test_the_log_links_each_target_to_its_page(office, make, admin):
     project = make.project(admin)
-    office.post(f"/admin/projects/edit/?id={project.id}", data={"name": "New", "owner": admin.id, "status": "draft", "description": project.description})
+    office.post(
+        f"/admin/projects/edit/?id={project.id}",
+        data={"name": "New", "owner": admin.id, "status": "draft", "description": project.description},
+    )
     html = office.get(LOG).get_data(as_text=True)
     assert f'href="/admin/projects/details/?id={project.id}"' in html
 
@@ -118,22 +141,40 @@ def test_the_log_links_each_target_to_its_page(office, make, admin):
 def entries(make, admin, approved_user):
     """Entries by two actors on two kinds of target."""
     old = utcnow() - timedelta(days=10)
-    db.session.add_all([
-        AuditEvent(action="user.suspended", actor_id=admin.id, actor_email=admin.email, target_type="users", target_id="7", created_at=old),
-        AuditEvent(action="project.updated", actor_id=approved_user.id, actor_email=approved_user.email, target_type="project", target_id="3"),
-    ])
+    db.session.add_all(
+        [
+            AuditEvent(
+                action="user.suspended",
+                actor_id=admin.id,
+                actor_email=admin.email,
+                target_type="users",
+                target_id="7",
+                created_at=old,
+            ),
+            AuditEvent(
+                action="project.updated",
+                actor_id=approved_user.id,
+                actor_email=approved_user.email,
+                target_type="project",
+                target_id="3",
+            ),
+        ]
+    )
     db.session.commit()
 
 
-@pytest.mark.parametrize("flt, value, kept, dropped", [
-    ("flt0_actors_email_equals", "alice@example.com", "project.updated", "user.suspended"),
-    ("flt0_action_equals", "user.suspended", "user.suspended", "project.updated"),
-    ("flt0_target_type_equals", "users", "user.suspended", "project.updated"),
-    ("flt0_target_id_equals", "3", "project.updated", "user.suspended"),
-])
+@pytest.mark.parametrize(
+    "flt, value, kept, dropped",
+    [
+        ("flt0_actors_email_equals", "alice@example.com", "project.updated", "user.suspended"),
+        ("flt0_action_equals", "user.suspended", "user.suspended", "project.updated"),
+        ("flt0_target_type_equals", "users", "user.suspended", "project.updated"),
+        ("flt0_target_id_equals", "3", "project.updated", "user.suspended"),
+    ],
+)
 def test_the_log_filters_by_actor_action_and_target(office, entries, flt, value, kept, dropped):
     html = office.get(LOG, query_string={flt: value}).get_data(as_text=True)
-    table = html[html.index("model-list"):]
+    table = html[html.index("model-list") :]
     assert kept in table and dropped not in table
 
 
@@ -144,7 +185,9 @@ def test_the_log_filters_by_date(office, entries):
 
 
 def test_the_log_exports_csv(office, entries):
-    body = office.get("/admin/audit-log/export/csv/", query_string={"flt0_action_equals": "user.suspended"}, buffered=True).get_data(as_text=True)
+    body = office.get(
+        "/admin/audit-log/export/csv/", query_string={"flt0_action_equals": "user.suspended"}, buffered=True
+    ).get_data(as_text=True)
     assert "user.suspended" in body and "project.updated" not in body
 
 

@@ -7,7 +7,15 @@ from webapp.admin.counts import row_count
 from webapp.extensions import db
 from webapp.models import AccessRequest, AuditEvent, Project, User
 
-LISTS = ["/admin/users/", "/admin/access-requests/", "/admin/projects/", "/admin/specifications/", "/admin/bullet-items/", "/admin/assets/", "/admin/audit-log/"]
+LISTS = [
+    "/admin/users/",
+    "/admin/access-requests/",
+    "/admin/projects/",
+    "/admin/specifications/",
+    "/admin/bullet-items/",
+    "/admin/assets/",
+    "/admin/audit-log/",
+]
 
 
 @pytest.fixture
@@ -42,14 +50,17 @@ def victim(make, approved_user, pending_user):
 
 
 @pytest.mark.parametrize("headers", [None, {"X-CSRFToken": "forged"}], ids=["missing", "forged"])
-@pytest.mark.parametrize("url, data", [
-    ("/admin/projects/new/", lambda v: {"name": "Injected", "owner": v.owner_id, "status": "draft"}),
-    ("/admin/projects/edit/?id={id}", lambda v: {"name": "Changed", "owner": v.owner_id, "status": "draft"}),
-    ("/admin/projects/delete/", lambda v: {"id": v.id}),
-    ("/admin/projects/action/", lambda v: {"action": "delete", "rowid": [v.id]}),
-    ("/admin/users/action/", lambda v: {"action": "suspend", "rowid": [v.owner_id]}),
-    ("/admin/access-requests/decide/", lambda v: {"decision": "approve", "rowid": ["1"]}),
-])
+@pytest.mark.parametrize(
+    "url, data",
+    [
+        ("/admin/projects/new/", lambda v: {"name": "Injected", "owner": v.owner_id, "status": "draft"}),
+        ("/admin/projects/edit/?id={id}", lambda v: {"name": "Changed", "owner": v.owner_id, "status": "draft"}),
+        ("/admin/projects/delete/", lambda v: {"id": v.id}),
+        ("/admin/projects/action/", lambda v: {"action": "delete", "rowid": [v.id]}),
+        ("/admin/users/action/", lambda v: {"action": "suspend", "rowid": [v.owner_id]}),
+        ("/admin/access-requests/decide/", lambda v: {"decision": "approve", "rowid": ["1"]}),
+    ],
+)
 def test_a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(office, victim, headers, url, data):
     before = _snapshot()
     response = office.post(url.format(id=victim.id), data=data(victim), headers=headers, csrf=False)
@@ -134,11 +145,14 @@ def test_lists_walk_the_primary_key_newest_first(office, victim, count_queries):
     assert any("ORDER BY project.id DESC" in sql for sql in counter.statements)
 
 
-@pytest.mark.parametrize("theme, present, absent", [
-    ("dark", ["swatch/slate/bootstrap.min.css"], ["swatch/default/bootstrap.min.css"]),
-    ("light", ["swatch/default/bootstrap.min.css"], ["swatch/slate/bootstrap.min.css"]),
-    ("system", ['media="(prefers-color-scheme: light)"', 'media="(prefers-color-scheme: dark)"'], []),
-])
+@pytest.mark.parametrize(
+    "theme, present, absent",
+    [
+        ("dark", ["swatch/slate/bootstrap.min.css"], ["swatch/default/bootstrap.min.css"]),
+        ("light", ["swatch/default/bootstrap.min.css"], ["swatch/slate/bootstrap.min.css"]),
+        ("system", ['media="(prefers-color-scheme: light)"', 'media="(prefers-color-scheme: dark)"'], []),
+    ],
+)
 def test_the_stylesheet_follows_the_users_theme(office, admin, theme, present, absent):
     admin.settings = {"theme": theme}
     db.session.commit()
@@ -149,7 +163,7 @@ def test_the_stylesheet_follows_the_users_theme(office, admin, theme, present, a
 
 def test_the_menu_leads_back_to_the_app(office):
     html = office.get("/admin/users/").get_data(as_text=True)
-    assert 'href="/"' in html and "Back to Hyperdesk" in html
+    assert 'href="/"' in html and "Back to the site" in html
     assert "css/admin.css" in html and "js/admin.js" in html
 
 

@@ -43,10 +43,13 @@ def test_search_matches_email_and_name(office, make):
     assert "linus@example.com" in by_email and "grace@example.com" not in by_email
 
 
-@pytest.mark.parametrize("flt, value, shown, hidden", [
-    ("flt0_status_equals", "pending", "newcomer@example.com", "alice@example.com"),
-    ("flt0_role_equals", "admin", "admin@example.com", "alice@example.com"),
-])
+@pytest.mark.parametrize(
+    "flt, value, shown, hidden",
+    [
+        ("flt0_status_equals", "pending", "newcomer@example.com", "alice@example.com"),
+        ("flt0_role_equals", "admin", "admin@example.com", "alice@example.com"),
+    ],
+)
 def test_filters_by_status_and_role(office, approved_user, pending_user, flt, value, shown, hidden):
     html = office.get(USERS, query_string={flt: value}).get_data(as_text=True)
     assert shown in html and hidden not in html
@@ -176,4 +179,4 @@ def _row(html, email):
     """The list row showing ``email``, up to the e-mail cell."""
     table = html.index("model-list")
     end = html.index(email, table)
-    return html[html.rindex("<tr", table, end):end]
+    return html[html.rindex("<tr", table, end) : end]

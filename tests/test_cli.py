@@ -31,7 +31,9 @@ def test_create_admin_promotes_an_existing_account(runner, make, status):
     assert db.session.get(User, person.id).is_admin and count(User) == 1
 
 
-@pytest.mark.parametrize("email", ["not-an-email", "two@@example.org", "spa ce@example.org", "nodot@localhost", "@example.org"])
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "two@@example.org", "spa ce@example.org", "nodot@localhost", "@example.org"]
+)
 def test_create_admin_refuses_a_bad_email(runner, email):
     result = runner.invoke(args=["create-admin", email])
     assert result.exit_code == 2
@@ -42,7 +44,7 @@ def test_create_admin_refuses_a_bad_email(runner, email):
 def test_created_admin_signs_in_with_google_into_the_same_account(app, runner):
     """The account is linked by e-mail at the first Google sign-in (tested end to end in test_google_sign_in)."""
     runner.invoke(args=["create-admin", "ops@example.org"])
-    user = sign_in(Identity(email="ops@example.org", sub="42"), SignInPolicy())
+    user = sign_in(Identity(email="ops@example.org", sub="42", hosted_domain="example.org"), SignInPolicy())
     assert (user.google_sub, user.role, count(User)) == ("42", Role.admin, 1)
 
 

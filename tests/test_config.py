@@ -1,11 +1,13 @@
 """Configuration: environment parsing, DATABASE_URL forms, and production's refusal of unsafe settings."""
 
+import secrets
+
 import pytest
 
 from webapp import create_app
-from webapp.config import ConfigError, normalise_database_url
+from webapp.config import ConfigError, normalise_database_url, secret_key_problem
 
-GOOD_SECRET = "x" * 48
+GOOD_SECRET = "k3Jx9-production-secret-that-is-long-enough-0123456789"
 
 
 @pytest.fixture
@@ -72,6 +74,13 @@ def test_production_starts_with_a_strong_secret(env):
         ("short-secret", "SECRET_KEY is too short"),
         ("dev-only-not-secret", "well-known default"),
         ("you-will-never-guess", "well-known default"),
+        # Issue 16: long is not strong.
+        (" " * 32, "too easy to guess: it uses only 1 different character;"),
+        ("a" * 40, "too easy to guess: it uses only 1 different character;"),
+        ("Passw0rd!" * 4, "too easy to guess: it uses only 8 different characters"),
+        ("0123456789abcdef" * 2, "too easy to guess: it repeats a shorter pattern"),
+        ("abcdefghijklmnopqrstuvwxyz0123456789", "too easy to guess: it is mostly runs or sequences"),
+        ("zq" * 11 + "0a1b2c3d4e", "too easy to guess: its estimated entropy is about 84 bits"),
     ],
 )
 def test_production_refuses_a_weak_secret(env, secret, complaint):
@@ -80,6 +89,24 @@ def test_production_refuses_a_weak_secret(env, secret, complaint):
         env.setenv("SECRET_KEY", secret)
     with pytest.raises(ConfigError, match=complaint):
         create_app()
+
+
+@pytest.mark.parametrize(
+    "generate", [lambda: secrets.token_hex(16), lambda: secrets.token_hex(32), lambda: secrets.token_urlsafe(24)]
+)
+def test_production_accepts_generated_secrets(env, generate):
+    assert [secret_key_problem(generate()) for _ in range(500)] == [None] * 500
+    env.setenv("APP_ENV", "production")
+    env.setenv("SECRET_KEY", generate())
+    assert create_app().secret_key
+
+
+def test_a_refused_secret_is_never_quoted(env):
+    env.setenv("APP_ENV", "production")
+    env.setenv("SECRET_KEY", "Zq" * 20)
+    with pytest.raises(ConfigError) as refused:
+        create_app()
+    assert "Zq" not in str(refused.value)
 
 
 def test_production_lists_every_problem_at_once(env):
@@ -98,6 +125,25 @@ def test_dev_sign_in_cannot_be_forced_on_in_production(env):
     env.setenv("SECRET_KEY", GOOD_SECRET)
     with pytest.raises(ConfigError, match="DEV_LOGIN"):
         create_app({"DEV_LOGIN": True})
+
+
+def test_session_limits_default_to_72_hours_idle_and_14_days(env):
+    env.setenv("APP_ENV", "testing")
+    app = create_app()
+    assert (app.config["SESSION_IDLE_HOURS"], app.config["SESSION_LIFETIME_DAYS"]) == (72, 14)
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == 14 * 24 * 3600
+    env.setenv("SESSION_IDLE_HOURS", "8")
+    env.setenv("SESSION_LIFETIME_DAYS", "1")
+    app = create_app()
+    assert (app.config["SESSION_IDLE_HOURS"], app.config["PERMANENT_SESSION_LIFETIME"]) == (8, 24 * 3600)
+
+
+@pytest.mark.parametrize("name", ["SESSION_IDLE_HOURS", "SESSION_LIFETIME_DAYS"])
+def test_a_session_limit_that_ends_every_session_at_once_is_refused(env, name):
+    env.setenv("APP_ENV", "testing")
+    env.setenv(name, "0")
+    with pytest.raises(ConfigError, match=name):
+        create_app()
 
 
 def test_unknown_environment_is_refused(env):

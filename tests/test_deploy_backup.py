@@ -13,8 +13,10 @@ from tests.conftest import create_postgres_database, drop_postgres_database, mig
 ROOT = Path(__file__).resolve().parent.parent
 BACKUP, RESTORE = str(ROOT / "scripts" / "backup-db"), str(ROOT / "scripts" / "restore-db")
 
-pytestmark = pytest.mark.skipif(not (shutil.which("pg_dump") and shutil.which("pg_restore") and shutil.which("psql")),
-                                reason="PostgreSQL client tools are not installed")
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("pg_dump") and shutil.which("pg_restore") and shutil.which("psql")),
+    reason="PostgreSQL client tools are not installed",
+)
 
 
 def render_url(url):
@@ -35,8 +37,10 @@ def counts(url):
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-                    for table in ("users", "project", "alembic_version")}
+            return {
+                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("users", "project", "alembic_version")
+            }
     finally:
         engine.dispose()
 
@@ -48,7 +52,9 @@ def source_url(tmp_path):
     migrate_to_head(url, tmp_path)
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (email, name) VALUES ('a@example.com', 'A'), ('b@example.com', 'B')"))
+        connection.execute(
+            text("INSERT INTO users (email, name) VALUES ('a@example.com', 'A'), ('b@example.com', 'B')")
+        )
         connection.execute(text("INSERT INTO project (owner_id, name) SELECT min(id), 'P' FROM users"))
     engine.dispose()
     yield url
@@ -101,7 +107,10 @@ def test_database_password_leaves_the_url_for_pgpassword():
     script = Path(__file__).resolve().parent.parent / "scripts" / "lib" / "libpq-url.sh"
     result = subprocess.run(
         ["bash", "-c", f'source "{script}"; printf "%s|%s|%s" "$url" "$PGPASSWORD" "$database"'],
-        env={"DATABASE_URL": "postgres://hyper:p%40ss%3Aw%2Frd@db.internal:5432/hyperdesk?sslmode=require", "PATH": "/usr/bin:/bin"},
+        env={
+            "DATABASE_URL": "postgres://hyper:p%40ss%3Aw%2Frd@db.internal:5432/hyperdesk?sslmode=require",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         check=True,

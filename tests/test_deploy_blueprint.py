@@ -20,14 +20,56 @@ SERVICE_TYPES = {"web", "pserv", "worker", "cron", "keyvalue"}
 RUNTIMES = {"node", "python", "elixir", "go", "ruby", "rust", "docker", "image", "static"}
 SERVICE_PLANS = {"free", "starter", "standard", "pro", "pro plus", "pro max", "pro ultra"}
 SERVICE_KEYS = {
-    "type", "name", "runtime", "plan", "region", "repo", "branch", "rootDir", "buildCommand",
-    "startCommand", "preDeployCommand", "healthCheckPath", "envVars", "autoDeployTrigger",
-    "numInstances", "scaling", "domains", "buildFilter", "disk", "maxShutdownDelaySeconds",
-    "dockerfilePath", "dockerContext", "dockerCommand", "image", "schedule", "previews",
+    "type",
+    "name",
+    "runtime",
+    "plan",
+    "region",
+    "repo",
+    "branch",
+    "rootDir",
+    "buildCommand",
+    "startCommand",
+    "preDeployCommand",
+    "healthCheckPath",
+    "envVars",
+    "autoDeployTrigger",
+    "numInstances",
+    "scaling",
+    "domains",
+    "buildFilter",
+    "disk",
+    "maxShutdownDelaySeconds",
+    "dockerfilePath",
+    "dockerContext",
+    "dockerCommand",
+    "image",
+    "schedule",
+    "previews",
+}
+KEY_VALUE_KEYS = {"type", "name", "plan", "region", "ipAllowList", "maxmemoryPolicy"}
+MAXMEMORY_POLICIES = {
+    "allkeys-lru",
+    "volatile-lru",
+    "allkeys-lfu",
+    "volatile-lfu",
+    "allkeys-random",
+    "volatile-random",
+    "volatile-ttl",
+    "noeviction",
 }
 DATABASE_KEYS = {
-    "name", "plan", "databaseName", "user", "region", "postgresMajorVersion", "ipAllowList",
-    "diskSizeGB", "highAvailability", "readReplicas", "previewPlan",
+    "name",
+    "plan",
+    "databaseName",
+    "user",
+    "region",
+    "postgresMajorVersion",
+    "ipAllowList",
+    "diskSizeGB",
+    "highAvailability",
+    "readReplicas",
+    "previewPlan",
 }
 DATABASE_PLAN = re.compile(r"^(free|basic-\d+(mb|gb)|pro-\d+gb|accelerated-\d+gb)$")
 DATABASE_PROPERTIES = {"connectionString", "host", "port", "user", "password", "database"}
@@ -65,6 +107,8 @@ def test_blueprint_sits_at_the_repository_root_with_only_known_top_level_keys(bl
 
 def test_services_and_databases_use_only_blueprint_fields(blueprint):
     for service in blueprint["services"]:
+        if service["type"] == "keyvalue":
+            continue  # checked below
         assert set(service) <= SERVICE_KEYS, set(service) - SERVICE_KEYS
         assert service["type"] in SERVICE_TYPES and service["runtime"] in RUNTIMES
         assert service.get("plan", "starter") in SERVICE_PLANS
@@ -74,6 +118,26 @@ def test_services_and_databases_use_only_blueprint_fields(blueprint):
         assert set(database) <= DATABASE_KEYS, set(database) - DATABASE_KEYS
         assert DATABASE_PLAN.match(database["plan"])
         assert str(database.get("postgresMajorVersion", "16")).isdigit()
+
+
+def key_value(blueprint):
+    """The one Key Value instance."""
+    (instance,) = [s for s in blueprint["services"] if s["type"] == "keyvalue"]
+    return instance
+
+
+def test_key_value_instance_is_free_internal_only_and_in_the_web_services_region(blueprint, web):
+    instance = key_value(blueprint)
+    assert set(instance) <= KEY_VALUE_KEYS, set(instance) - KEY_VALUE_KEYS
+    # ipAllowList is required; empty means only this account's services in the region may connect.
+    assert instance["ipAllowList"] == [] and instance["plan"] == "free"
+    assert instance.get("maxmemoryPolicy", "allkeys-lru") in MAXMEMORY_POLICIES
+    assert instance.get("region", "oregon") == web.get("region", "oregon")
+
+
+def test_redis_url_comes_from_the_key_value_instance(blueprint, web):
+    source = env_vars(web)["REDIS_URL"]["fromService"]
+    assert source == {"type": "keyvalue", "name": key_value(blueprint)["name"], "property": "connectionString"}
 
 
 def test_web_service_and_its_database_share_a_region(blueprint, web):
@@ -113,6 +177,9 @@ def test_every_env_var_has_a_key_and_exactly_one_source(blueprint, web):
         if "fromDatabase" in entry:
             assert entry["fromDatabase"]["name"] in databases
             assert entry["fromDatabase"]["property"] in DATABASE_PROPERTIES
+        if "fromService" in entry:
+            names = {service["name"] for service in blueprint["services"]}
+            assert entry["fromService"]["name"] in names
 
 
 def test_secrets_are_generated_or_asked_for_never_committed(web):
@@ -138,11 +205,15 @@ def test_blueprint_environment_passes_check_deploy(web, monkeypatch, tmp_path):
             value = entry["value"]
         elif "fromDatabase" in entry:
             value = "postgres://hyperdesk:pw@dpg-example-a/hyperdesk"
+        elif "fromService" in entry:
+            value = "redis://red-example:6379"
         elif entry["key"] == "CLOUDINARY_URL":
             value = "cloudinary://123456789012345:cloud-secret@hyperdesk"
         else:
             value = "set-by-render-or-the-operator-0123456789abcdef@example.com"
         monkeypatch.setenv(entry["key"], value)
+    # Render sets this on every web service; PUBLIC_URL defaults to it.
+    monkeypatch.setenv("RENDER_EXTERNAL_URL", "https://hyperdesk.onrender.com")
     errors = [p.message for p in deploy_problems(Config(str(tmp_path)).as_dict()) if p.severity == Severity.error]
     assert errors == []
 

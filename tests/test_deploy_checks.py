@@ -24,8 +24,17 @@ PRODUCTION_ENV = {
 @pytest.fixture
 def production_env(monkeypatch):
     """A complete production environment; a test changes one variable to break it."""
-    for key in ("DEV_LOGIN", "GOOGLE_DISCOVERY_URL", "PROXY_FIX_HOPS", "MAIL_USE_TLS", "MAIL_USE_SSL",
-                "RATELIMIT_ENABLED"):
+    for key in (
+        "DEV_LOGIN",
+        "GOOGLE_DISCOVERY_URL",
+        "PROXY_FIX_HOPS",
+        "MAIL_USE_TLS",
+        "MAIL_USE_SSL",
+        "RATELIMIT_ENABLED",
+        "RENDER_EXTERNAL_URL",
+        "PROXY_FIX_X_HOST",
+        "TRUSTED_HOSTS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in PRODUCTION_ENV.items():
         monkeypatch.setenv(key, value)
@@ -50,10 +59,17 @@ def test_complete_production_environment_has_no_problem(production_env, tmp_path
         ("CLOUDINARY_URL", "", "CLOUDINARY_URL is not set"),
         ("CLOUDINARY_URL", "https://api.cloudinary.example/hyperdesk", "CLOUDINARY_URL must look like"),
         ("PUBLIC_URL", "http://hyperdesk.example.com", "PUBLIC_URL must be an https:// address"),
+        # Issue 16: without a public address, e-mail links were built from the request's host.
+        ("PUBLIC_URL", "", "PUBLIC_URL is not set"),
+        ("PUBLIC_URL", "https://", "PUBLIC_URL must be an https:// address"),
+        ("PROXY_FIX_X_HOST", "1", "PROXY_FIX_X_HOST is on without TRUSTED_HOSTS"),
         ("ADMIN_EMAILS", "ada@example.com, not-an-address", "not e-mail addresses: not-an-address"),
         ("REDIS_URL", "http://red-example:6379", "REDIS_URL must start with redis://"),
         ("MAIL_USE_SSL", "1", "MAIL_USE_TLS and MAIL_USE_SSL are both on"),
         ("APP_ENV", "development", "production needs APP_ENV=production"),
+        # Issue 16: check-deploy says why a long secret is still weak.
+        ("SECRET_KEY", "a" * 40, "SECRET_KEY is too easy to guess: it uses only 1 different character"),
+        ("SECRET_KEY", " " * 32, "SECRET_KEY is too easy to guess: it uses only 1 different character"),
     ],
 )
 def test_missing_or_wrong_setting_is_an_error(production_env, tmp_path, key, value, expected):
@@ -71,7 +87,11 @@ def test_missing_or_wrong_setting_is_an_error(production_env, tmp_path, key, val
         ("REDIS_URL", "", "REDIS_URL is not set"),
         ("PROXY_FIX_HOPS", "0", "PROXY_FIX_HOPS is 0"),
         ("PROXY_FIX_HOPS", "2", "PROXY_FIX_HOPS is 2"),
-        ("GOOGLE_DISCOVERY_URL", "http://127.0.0.1:9000/.well-known/openid-configuration", "GOOGLE_DISCOVERY_URL is not https"),
+        (
+            "GOOGLE_DISCOVERY_URL",
+            "http://127.0.0.1:9000/.well-known/openid-configuration",
+            "GOOGLE_DISCOVERY_URL is not https",
+        ),
         ("CLOUDINARY_URL", "cloudinary://1:s@demo?upload_prefix=http://127.0.0.1:9001", "not over https"),
         ("RATELIMIT_ENABLED", "0", "RATELIMIT_ENABLED is off"),
     ],
@@ -106,3 +126,22 @@ def test_check_deploy_exits_0_with_a_clean_bill_when_nothing_is_wrong(production
     result = create_app().test_cli_runner().invoke(args=["check-deploy"])
     assert result.exit_code == 0
     assert result.output.strip() == "No errors: the configuration is fit for production."
+
+
+def test_on_render_the_public_url_defaults_to_the_external_url(production_env, tmp_path):
+    production_env.setenv("PUBLIC_URL", "")
+    production_env.setenv("RENDER_EXTERNAL_URL", "https://hyperdesk.onrender.com")
+    config = Config(str(tmp_path)).as_dict()
+    assert config["PUBLIC_URL"] == "https://hyperdesk.onrender.com"
+    assert deploy_problems(config) == []
+
+
+def test_an_explicit_public_url_wins_over_renders(production_env, tmp_path):
+    production_env.setenv("RENDER_EXTERNAL_URL", "https://hyperdesk.onrender.com")
+    assert Config(str(tmp_path)).PUBLIC_URL == "https://hyperdesk.example.com"
+
+
+def test_x_forwarded_host_with_trusted_hosts_passes(production_env, tmp_path):
+    production_env.setenv("PROXY_FIX_X_HOST", "1")
+    production_env.setenv("TRUSTED_HOSTS", "hyperdesk.example.com")
+    assert deploy_problems(Config(str(tmp_path)).as_dict()) == []

@@ -6,10 +6,10 @@ import runpy
 import socket
 import subprocess
 import sys
+import tempfile
 import types
 from pathlib import Path
 
-import pytest
 from gunicorn.config import Config as GunicornConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,9 +23,14 @@ def load_settings(monkeypatch, **env):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    # gunicorn.conf.py empties the metrics directory it is given: give it one of its own.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="hyperdesk-test-metrics-"))
     namespace = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    names = {name for name, value in namespace.items()
-             if name.islower() and not name.startswith("_") and not isinstance(value, types.ModuleType)}
+    names = {
+        name
+        for name, value in namespace.items()
+        if name.islower() and not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
     config = GunicornConfig()
     for name in names & set(config.settings):
         config.set(name, namespace[name])
@@ -81,6 +86,6 @@ def test_start_with_check_deploy_errors_exits_1_before_opening_the_port(tmp_path
     assert result.returncode == 1
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert lines[-1]["level"] == "CRITICAL"
-    assert lines[-1]["message"].startswith("Refusing to start: 3 configuration error(s)")
+    assert lines[-1]["message"].startswith("Refusing to start: 4 configuration error(s)")
     assert not any(line["message"].startswith("Listening at") for line in lines)
     assert not (tmp_path / "db.sqlite").exists()

@@ -10,9 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from tests.conftest import app_overrides, create_postgres_database, drop_postgres_database
+from tests.copies import table_names
+from tests.fakes.relay import Relay
 from webapp import create_app, startup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,16 +42,10 @@ def empty_postgres_url():
 
 
 # Every revision, oldest first, as a fresh database applies them.
-ALL_REVISIONS = sorted(path.name.split("_", 1)[0] for path in (Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("0*.py"))
-
-
-def table_names(url):
-    """The tables the database holds now."""
-    engine = create_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
+ALL_REVISIONS = sorted(
+    path.name.split("_", 1)[0]
+    for path in (Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("0*.py")
+)
 
 
 def test_prepare_migrates_an_empty_database_then_finds_nothing_to_do(empty_database_url, tmp_path, caplog):
@@ -65,7 +62,7 @@ def test_production_configuration_errors_stop_the_start_before_any_migration(mon
     monkeypatch.setenv("SECRET_KEY", "k3Jx9-production-secret-that-is-long-enough-0123456789")
     url = f"sqlite:///{tmp_path / 'never-migrated.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "GOOGLE_CLIENT_ID": "", "CLOUDINARY_URL": ""})
-    with pytest.raises(startup.StartupFailed, match=r"Refusing to start: 3 configuration error\(s\)"):
+    with pytest.raises(startup.StartupFailed, match=r"Refusing to start: 4 configuration error\(s\)"):
         startup.prepare(app)
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any(message.startswith("check-deploy: CLOUDINARY_URL is not set") for message in errors)
@@ -87,28 +84,55 @@ def test_failed_migration_is_rolled_back_and_stops_the_start(empty_postgres_url,
 
 
 def test_unreachable_database_stops_the_start_with_one_clear_line(tmp_path, caplog):
-    app = create_app(app_overrides("postgresql://postgres@127.0.0.1:1/nowhere", UPLOAD_FOLDER=str(tmp_path)))
+    app = create_app(
+        app_overrides("postgresql://postgres@127.0.0.1:1/nowhere", UPLOAD_FOLDER=str(tmp_path), DB_START_WAIT_SECONDS=1)
+    )
     with pytest.raises(SystemExit):
         startup.prepare_or_exit(app)
     refusal = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert len(refusal) == 1
-    assert refusal[0].getMessage().startswith("Refusing to start: the database migration failed and was rolled back (OperationalError")
+    message = refusal[0].getMessage()
+    assert message.startswith("Refusing to start: the database did not answer within 1 s (OperationalError: ")
+    assert "refused" in message.lower()
+
+
+def test_start_waits_for_the_database_logging_one_line_per_attempt(empty_postgres_url, tmp_path, caplog):
+    relay = Relay(make_url(empty_postgres_url).port or 5432).open_after(1.5)
+    try:
+        url = make_url(empty_postgres_url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+        app = create_app(app_overrides(url, UPLOAD_FOLDER=str(tmp_path), DB_START_WAIT_SECONDS=20))
+        with caplog.at_level(logging.INFO, logger="webapp.startup"):
+            startup.prepare(app)
+    finally:
+        relay.close()
+    waits = [r.getMessage() for r in caplog.records if getattr(r, "event", None) == "database_wait"]
+    assert len(waits) >= 2
+    assert all(message.startswith("Waiting for the database (attempt ") for message in waits)
+    assert "bullet_item" in table_names(empty_postgres_url)
 
 
 def _start_release_command(url):
     env = dict(os.environ, APP_ENV="testing", LOG_FORMAT="json", DATABASE_URL=url)
-    return subprocess.Popen([sys.executable, "-m", "webapp.startup"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "webapp.startup"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _wait_for_lock_waiters(engine, count, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with engine.connect() as connection:
-            waiting = connection.execute(text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            )).scalar()
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            ).scalar()
         if waiting >= count:
             return
         time.sleep(0.1)

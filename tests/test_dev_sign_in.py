@@ -46,7 +46,21 @@ def test_development_sign_in_follows_admin_emails(app, client):
     assert db.session.scalar(select(User.role)) == Role.admin
 
 
-@pytest.mark.parametrize("email", ["", "nobody", "two words@example.org"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "nobody",
+        "two words@example.org",
+        # Issue 16: an address must be one address, printable, fit for a To: header.
+        "nul\x00@example.org",
+        "bell\x07@example.org",
+        "rtl\u202e@example.org",
+        "a@example.org,b@example.org",
+        "Eve <eve@example.org>",
+        "eve@example.org>",
+    ],
+)
 def test_development_sign_in_with_a_bad_email_fails_gently(client, email):
     response = client.post("/auth/dev-login", data={"email": email})
     assert response.status_code == 400 and b"Enter a valid e-mail address." in response.data

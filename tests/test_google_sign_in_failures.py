@@ -1,6 +1,7 @@
 """Every way a Google sign-in can fail ends on a friendly page: logged, nothing created, nobody signed in."""
 
 import logging
+import re
 import secrets
 
 import pytest
@@ -20,7 +21,7 @@ def app_config(app_config, issuer):
 
 
 def assert_failed_safely(client, response, caplog, status, message, reason):
-    """A friendly page with a way back, the reason in the log, no account, no session."""
+    """A friendly page with a way back, the reason in the log, one audit entry, no account, no session."""
     assert response.status_code == status
     page = response.get_data(as_text=True)
     assert "Sign-in did not work" in page and message in page
@@ -29,7 +30,12 @@ def assert_failed_safely(client, response, caplog, status, message, reason):
     failures = [record.getMessage() for record in caplog.records if record.getMessage().startswith("Sign-in failed")]
     assert len(failures) == 1 and reason in failures[0], failures
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    # Issue 18: a refused sign-in is an audit event, with a fixed code for its reason: never the
+    # provider's words, a state, a code or a token.
+    (event,) = db.session.scalars(select(AuditEvent)).all()
+    assert event.action == "auth.sign_in_failed" and event.actor_id is None
+    assert set(event.details) <= {"reason", "method", "email"} and event.details["method"] == "google"
+    assert re.fullmatch(r"[a-z_]+", event.details["reason"]), event.details
     with client.session_transaction() as session:
         assert "_user_id" not in session
     assert client.get("/access/").location.startswith("/auth/login")
@@ -126,7 +132,9 @@ def test_provider_with_broken_discovery_document(app, app_config, caplog):
     from webapp import create_app
 
     # A server that answers, but not with OpenID Connect metadata.
-    app_config["GOOGLE_DISCOVERY_URL"] = app_config["GOOGLE_DISCOVERY_URL"].replace(".well-known/openid-configuration", "nothing-here")
+    app_config["GOOGLE_DISCOVERY_URL"] = app_config["GOOGLE_DISCOVERY_URL"].replace(
+        ".well-known/openid-configuration", "nothing-here"
+    )
     client = create_app(app_config).test_client()
     response = client.get("/auth/google")
     assert_failed_safely(client, response, caplog, 502, "Google cannot be reached", "404")

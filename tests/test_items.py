@@ -27,11 +27,19 @@ def spec(alice, make):
 
 def texts(spec_id):
     """The items' texts in position order, straight from the database."""
-    return list(db.session.scalars(select(BulletItem.text).where(BulletItem.specification_id == spec_id).order_by(BulletItem.position)))
+    return list(
+        db.session.scalars(
+            select(BulletItem.text).where(BulletItem.specification_id == spec_id).order_by(BulletItem.position)
+        )
+    )
 
 
 def positions(spec_id):
-    return list(db.session.scalars(select(BulletItem.position).where(BulletItem.specification_id == spec_id).order_by(BulletItem.position)))
+    return list(
+        db.session.scalars(
+            select(BulletItem.position).where(BulletItem.specification_id == spec_id).order_by(BulletItem.position)
+        )
+    )
 
 
 def shown(html):
@@ -78,7 +86,9 @@ def test_specification_page_shows_items_in_order_with_breadcrumbs(client, spec):
 
 def test_specification_is_added_inline_under_its_project(client, alice, make):
     project = make.project(alice)
-    response = client.post(f"/projects/{project.id}/specifications/", data={"title": "Roof", "body": "Tiles"}, headers=HX)
+    response = client.post(
+        f"/projects/{project.id}/specifications/", data={"title": "Roof", "body": "Tiles"}, headers=HX
+    )
     html = response.get_data(as_text=True)
     specification = db.session.scalar(select(Specification))
     assert response.status_code == 200 and "<html" not in html
@@ -160,7 +170,7 @@ def test_move_swaps_with_the_neighbour_in_one_request(client, spec, index, direc
 def test_moved_item_keeps_the_keyboard_focus_on_its_button(client, spec):
     two = spec.items[1].id
     html = client.post(f"/items/{two}/move", data={"direction": "up"}, headers=HX).get_data(as_text=True)
-    row = html[html.index(f'id="items-{two}"'):]
+    row = html[html.index(f'id="items-{two}"') :]
     row = row[: row.index("</li>")]
     assert re.search(r'value="down"[^>]*data-focus', row), "at the top, focus moves to the other button"
 

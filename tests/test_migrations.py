@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from tests.conftest import create_postgres_database, drop_postgres_database, app_overrides
+from tests.conftest import app_overrides, create_postgres_database, drop_postgres_database
 from webapp import create_app
 from webapp.database import autogenerate_filters, ensure_migrations
 from webapp.extensions import db
@@ -52,7 +52,9 @@ def _insert_sample_rows():
     db.session.execute(text("INSERT INTO users (email, name) VALUES ('a@example.com', 'A')"))
     db.session.execute(text("INSERT INTO project (owner_id, name) SELECT id, 'P' FROM users"))
     db.session.execute(text("INSERT INTO specification (project_id, title) SELECT id, 'S' FROM project"))
-    db.session.execute(text("INSERT INTO bullet_item (specification_id, text, position) SELECT id, 'I', 0 FROM specification"))
+    db.session.execute(
+        text("INSERT INTO bullet_item (specification_id, text, position) SELECT id, 'I', 0 FROM specification")
+    )
     db.session.commit()
 
 
@@ -76,7 +78,9 @@ def test_upgrade_downgrade_upgrade_with_data(migration_app):
 def test_models_and_migrations_agree(migration_app):
     upgrade()
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, **autogenerate_filters(connection.dialect.name)})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, **autogenerate_filters(connection.dialect.name)}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
@@ -84,9 +88,7 @@ def test_models_and_migrations_agree(migration_app):
 def test_server_defaults_fill_raw_inserts(migration_app):
     upgrade()
     db.session.execute(text("INSERT INTO users (email) VALUES ('raw@example.com')"))
-    row = db.session.execute(
-        text("SELECT name, role, status, session_version, created_at FROM users")
-    ).one()
+    row = db.session.execute(text("SELECT name, role, status, session_version, created_at FROM users")).one()
     assert (row.name, row.role, row.status, row.session_version) == ("", "user", "pending", 1)
     assert row.created_at is not None
     db.session.rollback()
@@ -97,7 +99,8 @@ def test_sqlite_batch_rebuild_of_a_parent_keeps_child_rows(tmp_path, monkeypatch
     migrations = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, migrations)
     head = current_head()  # the test revision goes on top of the real ones
-    (migrations / "versions" / "9999_rebuild_users.py").write_text(textwrap.dedent('''
+    (migrations / "versions" / "9999_rebuild_users.py").write_text(
+        textwrap.dedent('''
         """Rebuild the users table the way a batch ALTER does on SQLite."""
         import sqlalchemy as sa
         from alembic import op
@@ -112,7 +115,8 @@ def test_sqlite_batch_rebuild_of_a_parent_keeps_child_rows(tmp_path, monkeypatch
         def downgrade():
             with op.batch_alter_table("users", recreate="always") as batch:
                 batch.drop_column("nickname")
-    ''').replace("{head}", head))
+    ''').replace("{head}", head)
+    )
     url = f"sqlite:///{tmp_path / 'batch.db'}"
     app = create_app(app_overrides(url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
     ensure_migrations(app)

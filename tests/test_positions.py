@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.extensions import db
 from webapp.models import BulletItem, Specification, User
 from webapp.projects.declarations import ITEMS
-from webapp.services import records
+from webapp.resources import writes
 
 ROUNDS = 15
 
@@ -17,7 +17,9 @@ ROUNDS = 15
 def ordered(spec_id):
     """(text, position) of the specification's items in position order."""
     rows = db.session.execute(
-        select(BulletItem.text, BulletItem.position).where(BulletItem.specification_id == spec_id).order_by(BulletItem.position)
+        select(BulletItem.text, BulletItem.position)
+        .where(BulletItem.specification_id == spec_id)
+        .order_by(BulletItem.position)
     )
     return [tuple(row) for row in rows]
 
@@ -38,35 +40,35 @@ def test_database_refuses_two_items_at_one_position(spec):
 
 
 def test_created_items_take_the_next_position(spec, approved_user):
-    records.create(ITEMS, {"text": "e"}, approved_user, parent=spec)
+    writes.create(ITEMS, {"text": "e"}, approved_user, parent=spec)
     assert [p for _, p in ordered(spec.id)] == [0, 1, 2, 3, 4]
 
 
 def test_first_item_of_an_empty_specification_is_at_zero(make, approved_user):
     empty = make.specification(make.project(approved_user))
-    records.create(ITEMS, {"text": "first"}, approved_user, parent=empty)
+    writes.create(ITEMS, {"text": "first"}, approved_user, parent=empty)
     assert ordered(empty.id) == [("first", 0)]
 
 
 def test_deleting_from_the_middle_renumbers_the_rest(spec, approved_user):
-    records.delete(ITEMS, spec.items[1], approved_user)
+    writes.delete(ITEMS, spec.items[1], approved_user)
     assert ordered(spec.id) == [("a", 0), ("c", 1), ("d", 2)]
 
 
 def test_reorder_to_a_reversed_list_rewrites_every_position(spec, approved_user):
     ids = [item.id for item in spec.items]
-    assert records.reorder(ITEMS, spec, list(reversed(ids)), approved_user) is True
+    assert writes.reorder(ITEMS, spec, list(reversed(ids)), approved_user) is True
     assert ordered(spec.id) == [("d", 0), ("c", 1), ("b", 2), ("a", 3)]
 
 
 def test_reorder_to_the_same_order_changes_nothing(spec, approved_user):
     ids = [item.id for item in spec.items]
-    assert records.reorder(ITEMS, spec, ids, approved_user) is False
+    assert writes.reorder(ITEMS, spec, ids, approved_user) is False
 
 
 def test_reorder_ignores_repeated_ids(spec, approved_user):
     a, b, c, d = (item.id for item in spec.items)
-    records.reorder(ITEMS, spec, [c, c, a, c], approved_user)
+    writes.reorder(ITEMS, spec, [c, c, a, c], approved_user)
     assert ordered(spec.id) == [("c", 0), ("a", 1), ("b", 2), ("d", 3)]
 
 
@@ -104,7 +106,7 @@ def test_two_people_adding_at_once_get_distinct_gapless_positions(app, spec, app
         def job():
             for n in range(ROUNDS):
                 specification, user = _loaded(spec_id, user_id)
-                records.create(ITEMS, {"text": f"{prefix}{n}"}, user, parent=specification)
+                writes.create(ITEMS, {"text": f"{prefix}{n}"}, user, parent=specification)
 
         return job
 
@@ -121,20 +123,22 @@ def test_reordering_while_someone_adds_and_deletes_keeps_positions_gapless(app, 
         for _ in range(ROUNDS):
             specification, user = _loaded(spec_id, user_id)
             ids = list(db.session.scalars(select(BulletItem.id).where(BulletItem.specification_id == spec_id)))
-            records.reorder(ITEMS, specification, list(reversed(ids)), user)
+            writes.reorder(ITEMS, specification, list(reversed(ids)), user)
 
     def add_and_delete():
         for n in range(ROUNDS):
             specification, user = _loaded(spec_id, user_id)
-            item = records.create(ITEMS, {"text": f"new{n}"}, user, parent=specification)
+            item = writes.create(ITEMS, {"text": f"new{n}"}, user, parent=specification)
             if n % 2:
-                records.delete(ITEMS, item, user)
+                writes.delete(ITEMS, item, user)
 
     def move():
         for n in range(ROUNDS):
             _, user = _loaded(spec_id, user_id)
-            first = db.session.scalar(select(BulletItem).where(BulletItem.specification_id == spec_id).order_by(BulletItem.id))
-            records.move(ITEMS, first, "down" if n % 2 else "up", user)
+            first = db.session.scalar(
+                select(BulletItem).where(BulletItem.specification_id == spec_id).order_by(BulletItem.id)
+            )
+            writes.move(ITEMS, first, "down" if n % 2 else "up", user)
 
     _run_together(app, shuffle, add_and_delete, move)
     rows = ordered(spec_id)

@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 from tests.uploads_support import image_bytes, upload
 from webapp.extensions import db
 from webapp.resources import ImageField
-from webapp.services import uploads
+from webapp.uploads import service as uploads
 
 HX = {"HX-Request": "true"}
 
@@ -91,8 +91,12 @@ def test_project_forms_are_multipart_with_one_image_field_each(client, alice, ma
 
 
 def test_upload_answers_the_field_under_the_id_it_was_given(client, alice):
-    html = upload(client, image_bytes(), htmx=True, extra={"image_field_id": "projects-7-form-cover"}).get_data(as_text=True)
-    assert '<div class="image-field" id="projects-7-form-cover"' in html and 'hx-target="#projects-7-form-cover"' in html
+    html = upload(client, image_bytes(), htmx=True, extra={"image_field_id": "projects-7-form-cover"}).get_data(
+        as_text=True
+    )
+    assert (
+        '<div class="image-field" id="projects-7-form-cover"' in html and 'hx-target="#projects-7-form-cover"' in html
+    )
 
 
 def test_upload_with_a_malformed_field_id_is_a_bad_request(client, alice):
@@ -102,4 +106,3 @@ def test_upload_with_a_malformed_field_id_is_a_bad_request(client, alice):
 def test_image_field_checks_its_preview_size():
     with pytest.raises(ValueError, match="size must be one of"):
         ImageField("cover", "Cover", size="poster")
-

@@ -24,7 +24,7 @@ from tests.uploads_support import (  # noqa: F401  (fixtures)
 )
 from webapp.extensions import db
 from webapp.models import Asset, AuditEvent, Project
-from webapp.services import uploads
+from webapp.uploads import service as uploads
 
 HX = {"HX-Request": "true"}
 
@@ -85,12 +85,18 @@ def test_edit_replaces_the_cover_and_deletes_the_old_file_after_the_commit(clien
     project = covered_project(alice, make)
     old_id, old_key = project.cover_asset_id, project.cover.key
     new_id = uploaded_id(upload(client, image_bytes(color="blue"), htmx=True))
-    response = client.post(f"/projects/{project.id}/edit", data={"name": "Boat refit", "status": "draft", "cover": str(new_id)}, headers=HX)
+    response = client.post(
+        f"/projects/{project.id}/edit", data={"name": "Boat refit", "status": "draft", "cover": str(new_id)}, headers=HX
+    )
     assert response.status_code == 200
     assert db.session.get(Project, project.id).cover_asset_id == new_id
     assert db.session.get(Asset, old_id) is None and gone(old_key)
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "project.updated")).one()
-    assert event.details == {"fields": ["cover"]}
+    change = event.details["changes"]["cover"]
+    assert list(event.details["changes"]) == ["cover"] and (change["before"]["id"], change["after"]["id"]) == (
+        old_id,
+        new_id,
+    )
 
 
 def test_edit_without_javascript_replaces_the_cover_with_the_posted_file(client, alice, make, gone):
@@ -142,12 +148,16 @@ def test_refused_file_on_edit_keeps_the_current_cover(client, alice, make):
 
 
 def test_a_file_sent_with_a_refused_form_is_kept_for_the_next_try(client, alice):
-    response = post_multipart(client, "/projects/", {"name": "", "status": "draft", "cover": "", "cover_file": png_file()})
+    response = post_multipart(
+        client, "/projects/", {"name": "", "status": "draft", "cover": "", "cover_file": png_file()}
+    )
     asset = db.session.scalar(select(Asset))
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Name is required." in html
     assert f'<input type="hidden" name="cover" value="{asset.id}">' in html and asset.orphaned_at is not None
-    assert client.post("/projects/", data={"name": "Roof", "status": "draft", "cover": str(asset.id)}).status_code == 303
+    assert (
+        client.post("/projects/", data={"name": "Roof", "status": "draft", "cover": str(asset.id)}).status_code == 303
+    )
     assert db.session.scalar(select(Project.cover_asset_id)) == asset.id
 
 
@@ -215,11 +225,16 @@ def test_deleting_a_project_in_the_back_office_deletes_its_cover(client, sign_in
     assert asset_count() == 0 and gone(key)
 
 
-def test_deleting_a_selection_in_the_back_office_deletes_their_covers(client, sign_in, admin, approved_user, make, gone):
+def test_deleting_a_selection_in_the_back_office_deletes_their_covers(
+    client, sign_in, admin, approved_user, make, gone
+):
     projects = [covered_project(approved_user, make, color) for color in ("red", "blue")]
     keys = [project.cover.key for project in projects]
     sign_in.as_user(admin)
-    client.post("/admin/projects/action/", data={"action": "delete", "rowid": [p.id for p in projects], "url": "/admin/projects/"})
+    client.post(
+        "/admin/projects/action/",
+        data={"action": "delete", "rowid": [p.id for p in projects], "url": "/admin/projects/"},
+    )
     assert db.session.query(Project).count() == 0 and asset_count() == 0 and all(gone(key) for key in keys)
 
 

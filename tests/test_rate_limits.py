@@ -2,6 +2,10 @@
 
 import os
 import secrets
+import shutil
+import signal
+import subprocess
+import time
 
 import pytest
 import redis
@@ -49,8 +53,10 @@ def test_starting_sign_in_too_often_from_one_address_gets_the_429_page(client):
 
 def test_the_callback_is_limited_per_address_too(client):
     ip = an_ip()
-    statuses = [client.get("/auth/google/callback?error=access_denied", environ_base={"REMOTE_ADDR": ip}).status_code
-                for _ in range(3)]
+    statuses = [
+        client.get("/auth/google/callback?error=access_denied", environ_base={"REMOTE_ADDR": ip}).status_code
+        for _ in range(3)
+    ]
     assert statuses == [400, 400, 429]
 
 
@@ -60,7 +66,9 @@ def test_behind_a_proxy_each_client_is_counted_by_its_own_address(app_config):
     proxy = an_ip()
 
     def start(forwarded_for):
-        return client.get("/auth/google", headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": proxy})
+        return client.get(
+            "/auth/google", headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": proxy}
+        )
 
     first, second = an_ip(), an_ip()
     assert [start(first).status_code for _ in range(3)] == [302, 302, 429]
@@ -91,8 +99,9 @@ def test_an_htmx_request_over_the_limit_gets_a_toast(client, sign_in, pending_us
     ip = an_ip()
     for _ in range(2):
         ask(client, ip, reason="short")
-    refused = client.post("/access/request", data={"reason": REASON}, headers={"HX-Request": "true"},
-                          environ_base={"REMOTE_ADDR": ip})
+    refused = client.post(
+        "/access/request", data={"reason": REASON}, headers={"HX-Request": "true"}, environ_base={"REMOTE_ADDR": ip}
+    )
     assert refused.status_code == 429 and "too often" in refused.headers["HX-Trigger"]
 
 
@@ -151,3 +160,66 @@ def test_unreachable_redis_falls_back_to_counting_in_memory(app, app_config, mon
     ip = an_ip()
     assert [start_sign_in(client, ip).status_code for _ in range(3)] == [302, 302, 429]
     assert "falling back to in-memory storage" in caplog.text
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A throwaway redis-server of this test's own (never the shared one), stopped and removed afterwards."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = closed_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    store = redis.Redis(port=port, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        for _ in range(100):
+            try:
+                store.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield process, f"redis://127.0.0.1:{port}/0", store
+    finally:
+        store.close()
+        process.send_signal(signal.SIGCONT)
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# Issue 16: a Redis that accepts connections and never answers stalled every rate-limited request for 5-10 s.
+def test_a_frozen_redis_costs_one_short_wait_then_limits_count_in_memory(
+    app_config, own_redis, monkeypatch, caplog, limiter_recovers
+):
+    process, url, store = own_redis
+    monkeypatch.setenv("REDIS_URL", url)
+    monkeypatch.setenv("REDIS_TIMEOUT", "0.3")
+    client = create_app(app_config).test_client()
+    ip = an_ip()
+    assert start_sign_in(client, ip).status_code == 302
+    assert any(ip in key.decode() for key in store.scan_iter(match="*"))  # counted in Redis while it answers
+    process.send_signal(signal.SIGSTOP)
+    started = time.monotonic()
+    statuses = [start_sign_in(client, an_ip()).status_code for _ in range(3)]
+    elapsed = time.monotonic() - started
+    assert statuses == [302, 302, 302]
+    assert elapsed < 2.5, f"three requests took {elapsed:.1f} s with Redis frozen"
+    assert "falling back to in-memory storage" in caplog.text
+    # The limits still hold, counted in this process's memory.
+    ip = an_ip()
+    assert [start_sign_in(client, ip).status_code for _ in range(3)] == [302, 302, 429]

@@ -1,7 +1,6 @@
 """The declarative layer: a model declared in a test gets working, owner-only pages from the defaults."""
 
 import io
-from typing import Optional
 
 import pytest
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
@@ -12,8 +11,9 @@ from tests.plugins.accounts import SignIn
 from webapp.extensions import db
 from webapp.models import User
 from webapp.projects.declarations import PROJECTS, SPECIFICATIONS
-from webapp.resources import Column, Field, NavEntry, Parent, Position, Resource, TextField, register_resources, substring_filter
+from webapp.resources import Column, Field, NavEntry, Parent, Position, Resource, TextField, substring_filter
 from webapp.resources.registry import Registry
+from webapp.resources.views import register_resources
 from webapp.security import safe_next
 
 HX = {"HX-Request": "true"}
@@ -31,7 +31,7 @@ class Bookmark(ThrowawayBase):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey(User.__table__.c.id, ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(100))
-    address: Mapped[Optional[str]] = mapped_column(String(500), default="")
+    address: Mapped[str | None] = mapped_column(String(500), default="")
 
 
 class Note(ThrowawayBase):
@@ -53,7 +53,10 @@ BOOKMARKS = Resource(
     plural="bookmarks",
     title="title",
     owner="owner_id",
-    fields=[TextField("title", "Title", required=True, max_length=100), TextField("address", "Address", max_length=500)],
+    fields=[
+        TextField("title", "Title", required=True, max_length=100),
+        TextField("address", "Address", max_length=500),
+    ],
     columns=[Column("title", "Title", cell="link"), Column("address", "Address")],
     search=("title", "address"),
     nav=NavEntry("Bookmarks", "Links worth keeping."),
@@ -139,7 +142,10 @@ def test_declared_model_validates_its_fields(client, alice):
 
 def test_declared_model_is_edited_searched_and_deleted(client, alice):
     bookmark_id = bookmark_of(alice, "Old").id
-    assert client.post(f"/bookmarks/{bookmark_id}/edit", data={"title": "New", "address": ""}, headers=HX).status_code == 200
+    assert (
+        client.post(f"/bookmarks/{bookmark_id}/edit", data={"title": "New", "address": ""}, headers=HX).status_code
+        == 200
+    )
     assert ">New</a>" in client.get("/bookmarks/?q=NE", headers=HX).get_data(as_text=True)
     assert client.post(f"/bookmarks/{bookmark_id}/delete").status_code == 303
     assert db.session.scalar(select(Bookmark)) is None
@@ -148,7 +154,12 @@ def test_declared_model_is_edited_searched_and_deleted(client, alice):
 def test_declared_model_hides_other_peoples_rows(app, client, alice, make):
     theirs = bookmark_of(make.user(), "Private")
     assert "Private" not in client.get("/bookmarks/").get_data(as_text=True)
-    for method, path in [("GET", "/bookmarks/{}"), ("POST", "/bookmarks/{}/edit"), ("POST", "/bookmarks/{}/delete"), ("POST", "/bookmarks/{}/notes/")]:
+    for method, path in [
+        ("GET", "/bookmarks/{}"),
+        ("POST", "/bookmarks/{}/edit"),
+        ("POST", "/bookmarks/{}/delete"),
+        ("POST", "/bookmarks/{}/notes/"),
+    ]:
         assert client.open(path.format(theirs.id), method=method, data={"title": "x", "text": "x"}).status_code == 404
 
 
@@ -166,7 +177,9 @@ def test_declared_child_is_listed_added_and_reordered_on_its_parent_page(client,
 def test_a_file_field_is_added_by_declaration(client, alice):
     form = client.get("/uploaded/new").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in form and '<input type="file" id="uploaded-new-title" name="title"' in form
-    response = client.post("/uploaded/", data={"title": (io.BytesIO(b"%PDF"), "plan.pdf")}, content_type="multipart/form-data")
+    response = client.post(
+        "/uploaded/", data={"title": (io.BytesIO(b"%PDF"), "plan.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 303 and db.session.scalar(select(Bookmark.title)) == "plan.pdf"
 
 
@@ -208,7 +221,14 @@ def test_declarations_are_checked_when_written(options, message):
 
 @pytest.mark.parametrize(
     "value, expected",
-    [("/projects/?q=a", "/projects/?q=a"), ("https://evil.example/", None), ("//evil.example", None), ("/\\evil", None), ("", None), ("projects", None)],
+    [
+        ("/projects/?q=a", "/projects/?q=a"),
+        ("https://evil.example/", None),
+        ("//evil.example", None),
+        ("/\\evil", None),
+        ("", None),
+        ("projects", None),
+    ],
 )
 def test_only_paths_on_this_site_are_followed_after_saving(value, expected):
     assert safe_next(value, None) == expected

@@ -23,7 +23,26 @@ NAMES = [
 ]
 DESCRIPTIONS = {"Zebra crossing": "Includes a quartz clock.", "Tiny": "ab"}
 
-QUERIES = ["quartz", "QUARTZ", "Quartz f", "école", "ÉCOLE", "été", "straße", "100%", "%", "_", "e_c", '"quoted"', "\\", "ab", "é", "zz", "clock", "o"]
+QUERIES = [
+    "quartz",
+    "QUARTZ",
+    "Quartz f",
+    "école",
+    "ÉCOLE",
+    "été",
+    "straße",
+    "100%",
+    "%",
+    "_",
+    "e_c",
+    '"quoted"',
+    "\\",
+    "ab",
+    "é",
+    "zz",
+    "clock",
+    "o",
+]
 
 
 @pytest.fixture
@@ -40,7 +59,7 @@ def oracle(query):
 
 
 def search(query):
-    statement = select(Project.name).where(substring_filter([Project.name, Project.description], query))
+    statement = select(Project.name).where(substring_filter([Project.name, Project.description], query, indexed=True))
     return sorted(db.session.scalars(statement))
 
 
@@ -69,7 +88,7 @@ def test_search_through_the_page_matches_on_both_databases(client, sign_in, cata
 
 def explain(query):
     """The database's plan for a project search, as text."""
-    statement = select(Project.id).where(substring_filter([Project.name, Project.description], query))
+    statement = select(Project.id).where(substring_filter([Project.name, Project.description], query, indexed=True))
     sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
     rows = db.session.connection().exec_driver_sql(prefix + sql).all()
@@ -87,3 +106,77 @@ def test_search_uses_an_index(catalogue, backend):
         plan = explain("quartz")
         assert "ix_project_name_trgm" in plan and "ix_project_description_trgm" in plan, plan
         db.session.rollback()
+
+
+def test_every_indexed_declared_search_has_its_index_at_head(app, backend):
+    indexed = [r for r in app.extensions["resources"].resources.values() if r.search_index]
+    assert indexed, "the projects' search is declared indexed"
+    for resource in indexed:
+        table = resource.model.__tablename__
+        if backend == "sqlite":
+            names = set(
+                db.session.scalars(text("SELECT name FROM sqlite_master WHERE name LIKE :p"), {"p": f"{table}_search%"})
+            )
+            assert {f"{table}_search", f"{table}_search_insert", f"{table}_search_update"} <= names
+        else:
+            names = set(db.session.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": table}))
+            assert {f"ix_{table}_{column}_trgm" for column in resource.search} <= names
+
+
+def test_the_migration_helper_indexes_a_new_table_and_removes_the_index(app, backend):
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import Column, Integer, MetaData, String, Table
+
+    from webapp.database import create_search_index, drop_search_index
+
+    notes = Table("test_note_search", MetaData(), Column("id", Integer, primary_key=True), Column("body", String(100)))
+    with db.engine.begin() as connection:
+        notes.create(connection)
+        operations = Operations(MigrationContext.configure(connection))
+        create_search_index(operations, "test_note_search", ["body"])
+        connection.execute(notes.insert(), [{"body": "Quartz clock"}, {"body": "Opal ring"}])
+    try:
+        found = db.session.scalars(select(notes.c.body).where(substring_filter([notes.c.body], "quartz", indexed=True)))
+        assert list(found) == ["Quartz clock"]
+        plan = explain_table(notes, "quartz")
+        assert ("VIRTUAL TABLE INDEX" in plan) if backend == "sqlite" else True
+        db.session.rollback()
+    finally:
+        with db.engine.begin() as connection:
+            drop_search_index(Operations(MigrationContext.configure(connection)), "test_note_search", ["body"])
+            notes.drop(connection)
+
+
+def explain_table(table, query):
+    statement = select(table.c.id).where(substring_filter([table.c.body], query, indexed=True))
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    return "\n".join(str(row[-1]) for row in db.session.connection().exec_driver_sql(prefix + sql).all())
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_search_of_ones_own_rows_finds_the_same(catalogue, query):
+    statement = select(Project.name).where(
+        Project.owner_id == catalogue.id,
+        substring_filter([Project.name, Project.description], query, indexed=True, scoped=True),
+    )
+    assert sorted(db.session.scalars(statement)) == oracle(query)
+
+
+def test_a_search_of_ones_own_rows_starts_from_them_on_sqlite(catalogue, backend):
+    """The owner's index finds their rows and each is checked: no lookup of every match in the table first."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL's planner chooses between the owner index and the trigram indexes itself")
+    statement = (
+        select(Project.id)
+        .where(
+            Project.owner_id == catalogue.id,
+            substring_filter([Project.name, Project.description], "quartz", indexed=True, scoped=True),
+        )
+        .order_by(Project.id.desc())
+        .limit(26)
+    )
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(str(row[-1]) for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "VIRTUAL TABLE" not in plan and "ix_project_owner" in plan, plan

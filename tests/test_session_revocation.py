@@ -44,7 +44,7 @@ def on_instance(app, decide, email, by_email):
 
 def test_suspension_on_another_instance_signs_the_person_out_at_once(google, instance_b, make, admin):
     make.user(email="uma@example.org", status="approved")
-    google.sign_in("uma@example.org")
+    google.sign_in("uma@example.org", hd="example.org")
     assert google.client.get("/test/work").get_data(as_text=True) == "working as uma@example.org"
 
     on_instance(instance_b, access.suspend, "uma@example.org", admin.email)
@@ -59,14 +59,14 @@ def test_suspension_on_another_instance_signs_the_person_out_at_once(google, ins
 
 def test_reinstatement_lets_the_person_back_in(google, instance_b, make, admin):
     make.user(email="vera@example.org", status="suspended")
-    google.sign_in("vera@example.org")
+    google.sign_in("vera@example.org", hd="example.org")
     on_instance(instance_b, access.reinstate, "vera@example.org", admin.email)
     assert google.client.get("/test/work").get_data(as_text=True) == "working as vera@example.org"
 
 
 def test_demotion_on_another_instance_closes_the_queue_at_the_next_request(google, instance_b, make, admin):
     make.user(email="walt@example.org", role="admin", status="approved")
-    google.sign_in("walt@example.org")
+    google.sign_in("walt@example.org", hd="example.org")
     assert google.client.get("/access/queue").status_code == 200
 
     on_instance(instance_b, access.revoke_admin, "walt@example.org", admin.email)

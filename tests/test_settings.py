@@ -56,7 +56,10 @@ def test_saving_from_a_boosted_form_reloads_the_page_so_the_theme_changes(client
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/settings/"
 
 
-@pytest.mark.parametrize("page_size, theme, message", [("7", "dark", "Choose 10, 25, 50 or 100 rows."), ("25", "neon", "Choose system, light or dark.")])
+@pytest.mark.parametrize(
+    "page_size, theme, message",
+    [("7", "dark", "Choose 10, 25, 50 or 100 rows."), ("25", "neon", "Choose system, light or dark.")],
+)
 def test_values_outside_the_choices_are_422_and_store_nothing(client, alice, page_size, theme, message):
     response = client.post("/settings/", data={"page_size": page_size, "theme": theme}, headers=HX)
     html = response.get_data(as_text=True)
@@ -81,3 +84,23 @@ def test_reset_forgets_page_size_and_theme_only(client, alice):
 def test_preferences_ignore_stored_values_that_are_no_longer_offered(make):
     user = make.user(settings={"page_size": 7, "theme": "neon"})
     assert settings.preferences(user) == settings.DEFAULTS
+
+
+def test_time_zone_is_saved_in_its_own_section(client, alice):
+    response = client.post("/settings/time-zone", data={"time_zone": "Europe/Paris"})
+    assert response.status_code == 303 and stored(alice.id)["time_zone"] == "Europe/Paris"
+    assert '<option value="Europe/Paris" selected>' in client.get("/settings/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("headers, page", [({}, True), (HX, False)])
+def test_an_unknown_time_zone_is_refused_and_nothing_is_stored(client, alice, headers, page):
+    response = client.post("/settings/time-zone", data={"time_zone": "Mars/Olympus"}, headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Choose a time zone from the list" in html
+    assert ("<html" in html) == page and "time_zone" not in stored(alice.id)
+
+
+def test_reset_forgets_the_time_zone(client, alice):
+    settings.set_time_zone(alice, "Asia/Tokyo")
+    client.post("/settings/reset")
+    assert settings.preferences(db.session.get(User, alice.id))["time_zone"] == "UTC"

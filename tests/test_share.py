@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from tests.plugins.accounts import SignIn
 from webapp.extensions import db
-from webapp.models import AuditEvent, Project
+from webapp.models import AuditEvent, Project, User
+from webapp.services import access, projects
 
 HX = {"HX-Request": "true"}
 
@@ -43,7 +44,12 @@ def test_owner_creates_an_unguessable_link(client, project):
 def test_creating_a_link_is_audited(client, project, alice):
     client.post(f"/share/projects/{project.id}")
     event = db.session.scalar(select(AuditEvent))
-    assert (event.action, event.actor_id, event.target_type, event.target_id) == ("project.share_created", alice.id, "project", str(project.id))
+    assert (event.action, event.actor_id, event.target_type, event.target_id) == (
+        "project.share_created",
+        alice.id,
+        "project",
+        str(project.id),
+    )
     assert token_of(project.id) not in str(event.details)
 
 
@@ -127,3 +133,42 @@ def test_someone_else_cannot_share_or_revoke_my_project(app, project, make):
     assert intruder.post(f"/share/projects/{project.id}/revoke").status_code == 404
     assert intruder.post(f"/share/projects/{project.id}").status_code == 404
     assert token_of(project.id) == "a-shared-token-for-the-garden-project-000000"
+
+
+# Issue 16: a suspended person's share links stayed public.
+@pytest.mark.parametrize("status", ["suspended", "rejected", "pending"])
+def test_a_link_stops_working_while_its_owner_is_not_approved(app, project, status):
+    project.share_token = "a-shared-token-for-the-garden-project-000000"
+    project.owner.status = status
+    db.session.commit()
+    response = app.test_client().get("/share/a-shared-token-for-the-garden-project-000000")
+    assert response.status_code == 404 and "Garden" not in response.get_data(as_text=True)
+    assert token_of(project.id) == "a-shared-token-for-the-garden-project-000000"
+
+
+def test_a_link_works_again_when_its_owner_is_reinstated(app, project, alice, admin):
+    project.share_token = "a-shared-token-for-the-garden-project-000000"
+    db.session.commit()
+    visitor = app.test_client()
+    access.suspend(alice, admin)
+    assert visitor.get("/share/a-shared-token-for-the-garden-project-000000").status_code == 404
+    access.reinstate(db.session.get(User, alice.id), admin)
+    assert visitor.get("/share/a-shared-token-for-the-garden-project-000000").status_code == 200
+
+
+def test_a_revoked_link_stays_revoked_after_reinstatement(app, project, alice, admin):
+    project.share_token = "a-shared-token-for-the-garden-project-000000"
+    db.session.commit()
+    assert projects.revoke_share_link(project, alice)
+    access.suspend(db.session.get(User, alice.id), admin)
+    access.reinstate(db.session.get(User, alice.id), admin)
+    assert app.test_client().get("/share/a-shared-token-for-the-garden-project-000000").status_code == 404
+
+
+def test_a_deleted_owners_links_are_gone(app, project, alice):
+    project.share_token = "a-shared-token-for-the-garden-project-000000"
+    db.session.commit()
+    db.session.delete(db.session.get(User, alice.id))
+    db.session.commit()
+    assert app.test_client().get("/share/a-shared-token-for-the-garden-project-000000").status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(Project)) == 0

@@ -2,6 +2,7 @@
 
 import io
 import logging
+from datetime import timedelta
 
 import cloudinary
 import pytest
@@ -15,7 +16,7 @@ from webapp import create_app
 from webapp.config import ConfigError
 from webapp.extensions import db
 from webapp.models import Asset
-from webapp.services import uploads
+from webapp.uploads import service as uploads
 
 UNAVAILABLE = "the image service is not answering"
 
@@ -46,7 +47,12 @@ def test_upload_is_signed_into_the_environment_folder_and_recorded(client, cloud
     assert record.params["folder"] == "hyperdesk/testing" and asset.key.startswith("hyperdesk/testing/")
     assert record.params["allowed_formats"] == "gif,jpg,png,webp"
     assert (asset.storage, asset.url, asset.width, asset.height, asset.bytes) == (
-        "cloudinary", record.response["secure_url"], 64, 48, len(record.bytes))
+        "cloudinary",
+        record.response["secure_url"],
+        64,
+        48,
+        len(record.bytes),
+    )
     assert f'value="{asset.id}"' in response.get_data(as_text=True)
 
 
@@ -122,7 +128,9 @@ def test_failed_destroy_keeps_the_orphan_until_the_purge_succeeds(app, cloud, ap
 def test_each_app_uses_its_own_cloudinary_account(app, cloud, approved_user, database_url, tmp_path):
     before = dict(vars(cloudinary.config()))
     with FakeCloudinary(cloud_name="second", api_key="999", api_secret="other") as second:
-        other_app = create_app(app_overrides(database_url, CLOUDINARY_URL=second.cloudinary_url(), UPLOAD_FOLDER=str(tmp_path)))
+        other_app = create_app(
+            app_overrides(database_url, CLOUDINARY_URL=second.cloudinary_url(), UPLOAD_FOLDER=str(tmp_path))
+        )
         with other_app.app_context():
             uploads.store_image(png_file(), None)
             db.session.remove()
@@ -148,3 +156,18 @@ def test_malformed_cloudinary_url_stops_the_app(app_config):
     app_config["CLOUDINARY_URL"] = "https://example.com/not-cloudinary"
     with pytest.raises(ConfigError, match="cloudinary://API_KEY:API_SECRET@CLOUD_NAME"):
         create_app(app_config)
+
+
+def test_a_document_is_stored_raw_and_destroyed_as_raw(app, cloud, approved_user):
+    document = FileStorage(io.BytesIO(b"%PDF-1.4 plan"), "plan.pdf", content_type="application/pdf")
+    asset = uploads.store_file(document, approved_user, ("pdf",), 1024 * 1024)
+    record = cloud.uploads[asset.key]
+    assert record.response["resource_type"] == "raw" and record.bytes == b"%PDF-1.4 plan"
+    assert (asset.storage, asset.filename, asset.content_type, asset.width) == (
+        "cloudinary",
+        "plan.pdf",
+        "application/pdf",
+        0,
+    )
+    assert uploads.thumbnail_url(asset, "thumb") == asset.url
+    assert uploads.purge_orphans(older_than=timedelta(0)).deleted == 1 and asset.key in cloud.destroyed

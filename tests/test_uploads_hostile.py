@@ -25,20 +25,34 @@ from webapp.extensions import db
 from webapp.models import Asset
 
 REFUSED = [
-    ("text renamed .png", b"just some notes, not an image\n" * 20, "notes.png", "image/png", "is not a JPEG, PNG, WebP or GIF image"),
+    (
+        "text renamed .png",
+        b"just some notes, not an image\n" * 20,
+        "notes.png",
+        "image/png",
+        "is not a JPEG, PNG, WebP or GIF image",
+    ),
     ("truncated PNG", noise_png((120, 90))[:5000], "cut.png", "image/png", "damaged or incomplete"),
     ("PNG header only", image_bytes()[:40], "tiny.png", "image/png", "is not a JPEG, PNG, WebP or GIF image"),
     ("20000x20000 PNG bomb", png_bomb(), "bomb.png", "image/png", "too many pixels"),
     ("SVG with script", SVG_WITH_SCRIPT, "logo.svg", "image/svg+xml", "SVG images are not accepted"),
     ("SVG renamed .png", SVG_WITH_SCRIPT, "logo.png", "image/png", "SVG images are not accepted"),
     ("PDF", b"%PDF-1.4\n1 0 obj<<>>endobj\n" * 10, "doc.png", "image/png", "is not a JPEG, PNG, WebP or GIF image"),
-    ("BMP (a real image of another type)", image_bytes(fmt="BMP"), "old.png", "image/png", "is not a JPEG, PNG, WebP or GIF image"),
+    (
+        "BMP (a real image of another type)",
+        image_bytes(fmt="BMP"),
+        "old.png",
+        "image/png",
+        "is not a JPEG, PNG, WebP or GIF image",
+    ),
     ("empty file", b"", "empty.png", "image/png", "The file is empty"),
 ]
 
 
 @pytest.mark.parametrize("name, data, filename, content_type, message", REFUSED, ids=[case[0] for case in REFUSED])
-def test_hostile_file_is_refused_with_a_message_and_nothing_stored(client, approved_user, sign_in, stored, name, data, filename, content_type, message):
+def test_hostile_file_is_refused_with_a_message_and_nothing_stored(
+    client, approved_user, sign_in, stored, name, data, filename, content_type, message
+):
     sign_in.as_user(approved_user)
     response = upload(client, data, filename, content_type, htmx=True)
     assert response.status_code == 422
@@ -97,13 +111,20 @@ def test_request_over_the_request_limit_gets_the_413_page(small_limits, client, 
 
 POLYGLOTS = [
     ("PNG with appended HTML", image_bytes() + HTML_TAIL, "page.png", b"<script"),
-    ("GIF with appended script", image_bytes(fmt="GIF") + b";alert(document.cookie)//" + HTML_TAIL, "anim.gif", b"alert("),
+    (
+        "GIF with appended script",
+        image_bytes(fmt="GIF") + b";alert(document.cookie)//" + HTML_TAIL,
+        "anim.gif",
+        b"alert(",
+    ),
     ("JPEG with a script in its comment", image_bytes(fmt="JPEG", comment=HTML_TAIL), "photo.jpg", b"<script"),
 ]
 
 
 @pytest.mark.parametrize("name, data, filename, marker", POLYGLOTS, ids=[case[0] for case in POLYGLOTS])
-def test_polyglot_is_stored_only_as_re_encoded_pixels(app, cloud, client, approved_user, sign_in, name, data, filename, marker):
+def test_polyglot_is_stored_only_as_re_encoded_pixels(
+    app, cloud, client, approved_user, sign_in, name, data, filename, marker
+):
     assert marker in data
     sign_in.as_user(approved_user)
     assert upload(client, data, filename).status_code == 200
@@ -114,7 +135,9 @@ def test_polyglot_is_stored_only_as_re_encoded_pixels(app, cloud, client, approv
         image.load()
 
 
-def test_path_traversal_name_is_ignored_for_a_random_key(app, cloud, client, approved_user, sign_in, stored, storage_kind):
+def test_path_traversal_name_is_ignored_for_a_random_key(
+    app, cloud, client, approved_user, sign_in, stored, storage_kind
+):
     sign_in.as_user(approved_user)
     assert upload(client, image_bytes(), filename="../../etc/passwd.png").status_code == 200
     asset = db.session.query(Asset).one()

@@ -17,10 +17,10 @@ from tests.uploads_support import (  # noqa: F401  (fixtures)
     storage_kind,
     stored,
 )
-from webapp.errors import Conflict
+from webapp.exceptions import Conflict
 from webapp.extensions import db
 from webapp.models import Asset, Project, utcnow
-from webapp.services import uploads
+from webapp.uploads import service as uploads
 
 
 def png_file(color="teal", name="picture.png"):
@@ -29,7 +29,13 @@ def png_file(color="teal", name="picture.png"):
 
 def test_stored_image_is_an_unattached_asset_with_its_facts(app, approved_user, storage_kind, stored):
     asset = uploads.store_image(png_file(), approved_user)
-    assert (asset.owner_id, asset.storage, asset.width, asset.height, asset.content_type) == (approved_user.id, storage_kind, 64, 48, "image/png")
+    assert (asset.owner_id, asset.storage, asset.width, asset.height, asset.content_type) == (
+        approved_user.id,
+        storage_kind,
+        64,
+        48,
+        "image/png",
+    )
     assert asset.orphaned_at is not None  # nothing points at it yet
     if storage_kind == "local":
         token = asset.key.split(".")[0]
@@ -84,7 +90,9 @@ def test_creating_a_project_with_a_cover_attaches_it(app, approved_user, make):
     assert db.session.get(Asset, asset.id).orphaned_at is None
 
 
-def test_changing_the_foreign_key_directly_releases_the_old_image_at_the_end_of_the_request(app, approved_user, make, stored):
+def test_changing_the_foreign_key_directly_releases_the_old_image_at_the_end_of_the_request(
+    app, approved_user, make, stored
+):
     project = make.project(approved_user)
     old = uploads.store_image(png_file("red"), approved_user)
     uploads.replace_image(project, "cover", old)
@@ -149,7 +157,16 @@ def test_chosen_image_accepts_only_the_users_own_unattached_upload(app, approved
 def test_chosen_image_keeps_the_current_image_when_the_form_has_no_field(app, approved_user, make):
     current = uploads.store_image(png_file(), approved_user)
     assert uploads.chosen_image(MultiDict(), MultiDict(), "cover", approved_user, current=current) == current
-    assert uploads.chosen_image(MultiDict({"cover": str(current.id), "cover_remove": "1"}), MultiDict(), "cover", approved_user, current=current) is None
+    assert (
+        uploads.chosen_image(
+            MultiDict({"cover": str(current.id), "cover_remove": "1"}),
+            MultiDict(),
+            "cover",
+            approved_user,
+            current=current,
+        )
+        is None
+    )
 
 
 def test_thumbnail_urls_name_each_size(app, approved_user, storage_kind):

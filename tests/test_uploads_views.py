@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 from tests.uploads_support import asset_count, image_bytes, upload
 from webapp.extensions import db
 from webapp.models import Asset
-from webapp.services import uploads
+from webapp.uploads import service as uploads
 
 
 def png_file(color="teal"):
@@ -38,13 +38,16 @@ def test_local_thumbnail_is_served_at_its_size(app, client, approved_user):
         assert image.size == (480, 270)
 
 
-@pytest.mark.parametrize("name", [
-    "0123456789abcdef0123456789abcdef.png",  # well formed, never stored
-    "passwd",
-    "..%2F..%2Fetc%2Fpasswd",
-    "0123456789abcdef0123456789abcdef.svg",
-    "0123456789ABCDEF0123456789ABCDEF.png",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "0123456789abcdef0123456789abcdef.png",  # well formed, never stored
+        "passwd",
+        "..%2F..%2Fetc%2Fpasswd",
+        "0123456789abcdef0123456789abcdef.svg",
+        "0123456789ABCDEF0123456789ABCDEF.png",
+    ],
+)
 def test_unknown_or_malformed_file_names_are_not_found(client, name):
     assert client.get(f"/uploads/files/{name}").status_code == 404
 
@@ -85,7 +88,7 @@ def test_upload_without_a_file_asks_for_one(client, approved_user, sign_in):
 
 def test_upload_with_a_bad_field_name_is_a_bad_request(client, approved_user, sign_in):
     sign_in.as_user(approved_user)
-    assert upload(client, image_bytes(), field="x\"><script>").status_code == 400
+    assert upload(client, image_bytes(), field='x"><script>').status_code == 400
     assert asset_count() == 0
 
 

@@ -18,14 +18,20 @@ from webapp.urls import PLACEHOLDER_ID, url_for_record
 def test_same_as_url_for_for_every_row(app, endpoint, id_arg, params):
     with app.test_request_context("/"):
         for record_id in (1, 42, 1234567, "99"):
-            assert url_for_record(endpoint, id_arg, record_id, **params) == url_for(endpoint, **{id_arg: record_id}, **params)
+            assert url_for_record(endpoint, id_arg, record_id, **params) == url_for(
+                endpoint, **{id_arg: record_id}, **params
+            )
 
 
 def test_other_ids_and_unhashable_values_are_built_the_ordinary_way(app):
     with app.test_request_context("/"):
-        assert url_for_record("admin_project.edit_view", "id", "a/b c", url="/x") == url_for("admin_project.edit_view", id="a/b c", url="/x")
+        assert url_for_record("admin_project.edit_view", "id", "a/b c", url="/x") == url_for(
+            "admin_project.edit_view", id="a/b c", url="/x"
+        )
         listed = {"tag": ["a", "b"]}
-        assert url_for_record("admin_project.edit_view", "id", 5, **listed) == url_for("admin_project.edit_view", id=5, **listed)
+        assert url_for_record("admin_project.edit_view", "id", 5, **listed) == url_for(
+            "admin_project.edit_view", id=5, **listed
+        )
 
 
 def test_patterns_do_not_outlive_the_request(app):

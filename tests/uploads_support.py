@@ -6,9 +6,9 @@ import struct
 import zlib
 
 import pytest
+from PIL import ExifTags, Image, ImageDraw, ImageOps
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
-from PIL import ExifTags, Image, ImageDraw, ImageOps
 
 from tests.fakes.cloudinary import FakeCloudinary
 from webapp.extensions import db
@@ -24,7 +24,9 @@ def image_bytes(size=(64, 48), fmt="PNG", color="teal", mode="RGB", **save_optio
     return buffer.getvalue()
 
 
-def scenery_png(size=(400, 300), sky=("#2f5fa8", "#a9c8ef"), hills=("#3f7d4e", "#2c5d39"), sun="#f4c542", compress_level=6):
+def scenery_png(
+    size=(400, 300), sky=("#2f5fa8", "#a9c8ef"), hills=("#3f7d4e", "#2c5d39"), sun="#f4c542", compress_level=6
+):
     """A small landscape (sky, sun, two hills), the same bytes on every run, so screenshots showing it stay stable.
 
     ``compress_level=0`` stores it uncompressed (~360 KB at 400x300): a throttled upload then takes a while.
@@ -35,7 +37,9 @@ def scenery_png(size=(400, 300), sky=("#2f5fa8", "#a9c8ef"), hills=("#3f7d4e", "
     radius = height // 7
     draw.ellipse((width * 0.7 - radius, height * 0.3 - radius, width * 0.7 + radius, height * 0.3 + radius), fill=sun)
     draw.polygon([(0, height), (0, height * 0.62), (width * 0.35, height * 0.5), (width * 0.75, height)], fill=hills[0])
-    draw.polygon([(width * 0.3, height), (width * 0.7, height * 0.58), (width, height * 0.7), (width, height)], fill=hills[1])
+    draw.polygon(
+        [(width * 0.3, height), (width * 0.7, height * 0.58), (width, height * 0.7), (width, height)], fill=hills[1]
+    )
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=compress_level)
     return buffer.getvalue()
@@ -131,7 +135,10 @@ def asset_count():
 
 def upload(client, data, filename="photo.png", content_type="image/png", htmx=False, field="cover", extra=None):
     """POST one file to the upload endpoint the way an image field does."""
-    form = {"image_field_name": field, f"{field}_file": FileStorage(io.BytesIO(data), filename, content_type=content_type)}
+    form = {
+        "image_field_name": field,
+        f"{field}_file": FileStorage(io.BytesIO(data), filename, content_type=content_type),
+    }
     form.update(extra or {})
     return post_multipart(client, "/uploads/images", form, htmx=htmx)
 

@@ -48,40 +48,55 @@ def configure(app, overrides):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = configuration.engine_options(url)
     app.config["VERSION"] = __version__
     configuration.validate(app.config)
+    from .api.body import JSONProvider
+
+    app.json = JSONProvider(app)  # request bodies nested too deeply are malformed JSON, not a crash
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        x_host = hops if app.config["PROXY_FIX_X_HOST"] else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=x_host)
 
 
 def register_extensions(app):
     """Bind the shared extension objects to this app."""
+    from . import outbox, uploads
     from .auth import session  # noqa: F401  (registers the user loader)
-    from .database import enable_sqlite_foreign_keys
+    from .database import enable_sqlite_foreign_keys, install_deadlines, release_session
     from .logs import configure_logging
 
     configure_logging(app)
     extensions.db.init_app(app)
+    app.teardown_appcontext(release_session)  # runs before Flask-SQLAlchemy's (teardowns run last-in first)
     with app.app_context():
         enable_sqlite_foreign_keys(extensions.db.engine)
+        if extensions.db.engine.dialect.name == "postgresql":
+            install_deadlines(app.config)
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
+    uploads.init_app(app)
+    outbox.init_app(app)
 
 
 def register_request_hooks(app):
     """Request id and log line, the access gate, security headers, htmx response headers."""
+    from . import metrics
+    from .database import end_request_round_trip_limit, limit_request_round_trips
     from .htmx import finish_response
     from .logs import finish_request, start_request
     from .permissions import enforce_audience
     from .security import add_security_headers, assign_csp_nonce
 
     app.before_request(start_request)
+    app.before_request(limit_request_round_trips)
+    app.teardown_request(end_request_round_trip_limit)
     app.before_request(assign_csp_nonce)
     app.before_request(enforce_audience)
     app.after_request(finish_response)
     app.after_request(add_security_headers)
     app.after_request(finish_request)
+    metrics.init_app(app)  # request counts and durations, pool and statement-cache figures
 
 
 def register_templating(app):
@@ -94,22 +109,32 @@ def register_templating(app):
 def register_blueprints(app):
     """Attach each feature's views under its URL prefix."""
     from .access.views import bp as access_bp
+    from .api.keys import bp as api_keys_bp
+    from .api.views import init_api
     from .auth.views import bp as auth_bp
     from .health.views import bp as health_bp
+    from .ids import IdConverter
+    from .invitations.views import bp as invitations_bp
     from .main.views import bp as main_bp
-    from .uploads.views import bp as uploads_bp
-    from .resources import register_resources
+    from .metrics.views import bp as metrics_bp
+    from .resources.views import register_resources
     from .settings.views import bp as settings_bp
     from .share.views import bp as share_bp
+    from .uploads.views import bp as uploads_bp
 
+    app.url_map.converters["id"] = IdConverter  # <id:...>: ASCII digits within 64 bits, else 404
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp, url_prefix="/health")
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(access_bp, url_prefix="/access")
     app.register_blueprint(uploads_bp, url_prefix="/uploads")
     register_resources(app)  # every model declared in webapp/*/declarations.py
+    init_api(app)  # /api: after the resources, whose API it serves too
     app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(api_keys_bp, url_prefix="/settings/api-keys")
     app.register_blueprint(share_bp, url_prefix="/share")
+    app.register_blueprint(invitations_bp, url_prefix="/invite")
 
 
 def register_admin(app):
@@ -132,7 +157,9 @@ def register_commands(app):
 
     from .cli import register_commands as register
     from .database import ensure_migrations
+    from .outbox.cli import outbox_group
 
     register(app)
+    app.cli.add_command(outbox_group)
     if click.get_current_context(silent=True) is not None:
         ensure_migrations(app)

@@ -1,8 +1,17 @@
-"""Database connection settings SQLAlchemy does not apply by itself, and the migration tooling."""
+"""Database connection settings SQLAlchemy does not apply by itself (deadlines, start-up wait), and the migration tooling."""
 
+import contextlib
+import contextvars
 import os
+import re
+import select
+import time
 
+import psycopg2.extensions
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from .breaker import BREAKER
 
 
 def _lower(value):
@@ -29,9 +38,9 @@ def enable_sqlite_foreign_keys(engine):
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
 
-# Made by migrations with raw SQL and absent from the models: SQLite's FTS5 search table and
-# its shadow tables (revision 0003). Autogenerate must not offer to drop them.
-UNMODELLED_TABLE_PREFIXES = ("project_search",)
+# Made by migrations with raw SQL and absent from the models: SQLite's FTS5 search tables and
+# their shadow tables (create_search_index). Autogenerate must not offer to drop them.
+SEARCH_TABLE = re.compile(r".+_search(_(data|idx|docsize|config|content))?$")
 # Trigram indexes exist on PostgreSQL only (the models mark them with ddl_if).
 POSTGRES_ONLY_INDEX_SUFFIX = "_trgm"
 
@@ -40,13 +49,35 @@ def autogenerate_filters(dialect_name):
     """Alembic comparison hooks for this database: skip what the models do not describe there."""
 
     def include_name(name, type_, parent_names):
-        return not (type_ == "table" and name.startswith(UNMODELLED_TABLE_PREFIXES))
+        return not (type_ == "table" and SEARCH_TABLE.fullmatch(name))
 
     def include_object(obj, name, type_, reflected, compare_to):
         postgres_only = type_ == "index" and (name or "").endswith(POSTGRES_ONLY_INDEX_SUFFIX)
         return not (postgres_only and dialect_name != "postgresql")
 
     return {"include_name": include_name, "include_object": include_object}
+
+
+def render_item(type_, obj, autogen_context):
+    """How a generated revision writes the app's column types and defaults, so it runs on SQLite and PostgreSQL.
+
+    ``UTCDateTime`` is written as the ``DateTime(timezone=True)`` it stands for, ``JSONType`` as
+    JSON with PostgreSQL's JSONB, and a ``false()``/``true()`` server default stays one (not the
+    ``0`` SQLite would compile it to). Used by ``flask db migrate`` and ``flask scaffold``.
+    """
+    from sqlalchemy.sql.elements import False_, True_
+
+    from .models.base import JSONType, UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and obj is JSONType:
+        if autogen_context is not None:
+            autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
+    if type_ == "server_default" and isinstance(getattr(obj, "arg", None), False_ | True_):
+        return "sa.true()" if isinstance(obj.arg, True_) else "sa.false()"
+    return False
 
 
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(__file__), os.pardir, "migrations")
@@ -63,5 +94,239 @@ def ensure_migrations(app):
 
         from .extensions import db
 
-        Migrate(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
+        Migrate(
+            app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True, render_item=render_item
+        )
     return app.extensions["migrate"]
+
+
+def create_search_index(op, table, columns):
+    """Index ``columns`` of ``table`` for a declared list search (``Resource(search=…, search_index=True)``).
+
+    PostgreSQL: a GIN trigram index per column (``ix_<table>_<column>_trgm``), which serves
+    ``ILIKE '%term%'``; declare the same indexes on the model with ``ddl_if(dialect="postgresql")``.
+    SQLite: an FTS5 table ``<table>_search`` with the trigram tokenizer over the columns, filled
+    from the table and kept in step by three triggers. Call it from a migration's ``upgrade``
+    (and again after a batch rebuild of ``table``, which drops the triggers on SQLite).
+    """
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for column in columns:
+            op.create_index(
+                f"ix_{table}_{column}_trgm",
+                table,
+                [column],
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+                if_not_exists=True,
+            )
+        return
+    for statement in _sqlite_search(table, columns):
+        op.execute(statement)
+
+
+def drop_search_index(op, table, columns):
+    """Undo :func:`create_search_index` (a migration's ``downgrade``)."""
+    if op.get_bind().dialect.name == "postgresql":
+        for column in columns:
+            op.drop_index(f"ix_{table}_{column}_trgm", table_name=table, if_exists=True)
+        return
+    for verb in ("update", "delete", "insert"):
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_search_{verb}")
+    op.execute(f"DROP TABLE IF EXISTS {table}_search")
+
+
+def _sqlite_search(table, columns):
+    fts, names = f"{table}_search", ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='id', tokenize='trigram')",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END",
+    ]
+
+
+# Seconds one database round trip may take in this context (a request, a health check, the
+# outbox thread); None waits as long as it takes (migrations, commands).
+_round_trip_limit = contextvars.ContextVar("hyperdesk_db_round_trip_limit", default=None)
+# Seconds to connect: DB_CONNECT_TIMEOUT, or less where a probe must answer sooner.
+_connect_limit = contextvars.ContextVar("hyperdesk_db_connect_limit", default=None)
+_default_connect_limit = [2.0]
+# True inside a health probe: it must see the database as it is now, whatever the breaker says.
+_probing = contextvars.ContextVar("hyperdesk_db_probing", default=False)
+
+
+class DatabaseTimeout(psycopg2.OperationalError):
+    """The database did not answer in time; psycopg2 closes the connection, so the pool discards it."""
+
+
+def _wait_with_deadline(connection):
+    """psycopg2 wait callback: like blocking I/O, but never longer than the limit in force.
+
+    libpq's own timeouts cannot see a server that accepted the connection and then went
+    silent (a frozen host, a hung network): the kernel still acknowledges every packet.
+    Waiting here, with ``select`` and a deadline, turns that into an error within seconds;
+    the breaker (webapp/breaker.py) then spares the other requests the same wait.
+    """
+    connecting = connection.status == psycopg2.extensions.STATUS_SETUP
+    limit = (_connect_limit.get() or _default_connect_limit[0]) if connecting else _round_trip_limit.get()
+    probing = _probing.get()
+    if limit is not None and not probing and not BREAKER.admit():
+        raise DatabaseTimeout("the database stopped answering a moment ago; not waiting for it")
+    try:
+        _poll_until(connection, connecting, limit, probing)
+    except DatabaseTimeout:
+        if not probing:
+            BREAKER.timed_out(connecting)
+        raise
+    except psycopg2.Error:
+        BREAKER.failed()
+        raise
+    BREAKER.answered()
+
+
+def _poll_until(connection, connecting, limit, probing):
+    started = time.monotonic()
+    deadline = None if limit is None else started + limit
+    while True:
+        state = connection.poll()
+        if state == psycopg2.extensions.POLL_OK:
+            return
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            what = "accept a connection" if connecting else "answer"
+            raise DatabaseTimeout(f"the database did not {what} within {limit:g} s")
+        if deadline is not None and not probing and BREAKER.opened_since(started):
+            raise DatabaseTimeout("the database stopped answering other requests too; gave up waiting")
+        # Short slices, so a wait notices when the breaker opens meanwhile.
+        slice_ = None if remaining is None else min(remaining, 0.25)
+        if state == psycopg2.extensions.POLL_READ:
+            select.select([connection.fileno()], [], [], slice_)
+        elif state == psycopg2.extensions.POLL_WRITE:
+            select.select([], [connection.fileno()], [], slice_)
+        else:
+            raise psycopg2.OperationalError(f"unexpected state from the database connection: {state}")
+
+
+def install_deadlines(config):
+    """Bound every PostgreSQL connect (``DB_CONNECT_TIMEOUT``) and, inside requests, every round trip."""
+    _default_connect_limit[0] = float(config["DB_CONNECT_TIMEOUT"])
+    psycopg2.extensions.set_wait_callback(_wait_with_deadline)
+
+
+@contextlib.contextmanager
+def round_trip_limit(seconds, connect=None):
+    """Bound each database round trip made inside the block to ``seconds`` (None: no bound), and connecting to ``connect``."""
+    tokens = _round_trip_limit.set(seconds), _connect_limit.set(connect)
+    try:
+        yield
+    finally:
+        _round_trip_limit.reset(tokens[0])
+        _connect_limit.reset(tokens[1])
+
+
+def probe(app, timeout):
+    """Ask the database for ``SELECT 1`` on a fresh connection, within ``timeout`` seconds in all.
+
+    Returns the round trip in milliseconds, or raises SQLAlchemyError. A connection of its
+    own (no pool) means a pool emptied by stuck requests cannot delay the answer.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from .extensions import db
+
+    engine = app.extensions.get("database_probe")
+    if engine is None:
+        with app.app_context():
+            main = db.engine
+        engine = main if main.dialect.name == "sqlite" else create_engine(main.url, poolclass=NullPool)
+        app.extensions["database_probe"] = engine
+    started = time.perf_counter()
+    token = _probing.set(True)
+    try:
+        with round_trip_limit(timeout / 2, connect=timeout / 2), engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    finally:
+        _probing.reset(token)
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def limit_request_round_trips():
+    """Request hook: each database round trip of this request may take ``DB_QUERY_TIMEOUT`` seconds."""
+    from flask import current_app, g
+
+    g.database_limit = _round_trip_limit.set(current_app.config["DB_QUERY_TIMEOUT"] or None)
+
+
+def release_session(error=None):
+    """App-context teardown: end the session even when the database dropped its connection meanwhile.
+
+    Flask-SQLAlchemy's own teardown would let that error escape after the response was
+    made, and gunicorn would answer a bare 500; runs first, so that one finds nothing to do.
+    """
+    from .extensions import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        db.session.remove()  # the failed connection is invalidated; the second close finds none
+
+
+def end_request_round_trip_limit(error=None):
+    """Teardown hook: lift the request's limit, so code after it in the same thread (tests, CLI) is not bound."""
+    from flask import g
+
+    token = g.pop("database_limit", None)
+    if token is not None:
+        with contextlib.suppress(ValueError):  # set in another context: nothing to lift here
+            _round_trip_limit.reset(token)
+
+
+@contextlib.contextmanager
+def blocking_io():
+    """Plain blocking psycopg2 inside the block (COPY cannot run under a wait callback)."""
+    previous = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
+    try:
+        yield
+    finally:
+        psycopg2.extensions.set_wait_callback(previous)
+
+
+def wait_for_database(engine, wait_seconds, log, first_delay=0.5, max_delay=5.0):
+    """Try to connect until the database answers or ``wait_seconds`` have passed; one log line per failed try.
+
+    Returns the number of attempts; raises the last OperationalError when time is up.
+    """
+    deadline = time.monotonic() + wait_seconds
+    delay, attempt = first_delay, 0
+    while True:
+        attempt += 1
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return attempt
+        except OperationalError as error:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            pause = min(delay, left)
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else error.__class__.__name__
+            log.warning(
+                "Waiting for the database (attempt %d failed: %s); next try in %.1f s, giving up in %.0f s.",
+                attempt,
+                reason,
+                pause,
+                left,
+                extra={"event": "database_wait", "attempt": attempt},
+            )
+            time.sleep(pause)
+            delay = min(delay * 2, max_delay)

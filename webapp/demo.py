@@ -23,19 +23,34 @@ DEMO_USERS = [
 
 DEMO_PROJECTS = {
     "alice@example.com": [
-        ("Website relaunch", "New marketing site with a faster checkout.", ProjectStatus.active, {
-            "Goals": ["Cut page weight in half", "Checkout in three steps", "Accessible to WCAG 2.2 AA"],
-            "Launch plan": ["Freeze content", "Redirect old URLs", "Announce to customers"],
-        }),
-        ("Mobile app", "Companion app for field staff.", ProjectStatus.draft, {
-            "Offline mode": ["Queue edits while offline", "Resolve conflicts on sync"],
-        }),
+        (
+            "Website relaunch",
+            "New marketing site with a faster checkout.",
+            ProjectStatus.active,
+            {
+                "Goals": ["Cut page weight in half", "Checkout in three steps", "Accessible to WCAG 2.2 AA"],
+                "Launch plan": ["Freeze content", "Redirect old URLs", "Announce to customers"],
+            },
+        ),
+        (
+            "Mobile app",
+            "Companion app for field staff.",
+            ProjectStatus.draft,
+            {
+                "Offline mode": ["Queue edits while offline", "Resolve conflicts on sync"],
+            },
+        ),
         ("Quarterly report", "Numbers and narrative for Q3.", ProjectStatus.done, {}),
     ],
     "bob@example.com": [
-        ("Warehouse move", "Move stock to the new site over one weekend.", ProjectStatus.on_hold, {
-            "Logistics": ["Book trucks", "Label every shelf", "Update stock locations"],
-        }),
+        (
+            "Warehouse move",
+            "Move stock to the new site over one weekend.",
+            ProjectStatus.on_hold,
+            {
+                "Logistics": ["Book trucks", "Label every shelf", "Update stock locations"],
+            },
+        ),
     ],
 }
 
@@ -53,7 +68,12 @@ def seed():
     newcomer = users["newcomer@example.com"]
     added = 0
     if not newcomer.access_requests:
-        db.session.add(AccessRequest(user=newcomer, reason="I joined the design team this week and need to review the project specifications."))
+        db.session.add(
+            AccessRequest(
+                user=newcomer,
+                reason="I joined the design team this week and need to review the project specifications.",
+            )
+        )
         added += 1
     for email, projects in DEMO_PROJECTS.items():
         for name, description, status, specs in projects:

@@ -46,7 +46,9 @@ def _database_problems(config):
     if url.get_backend_name() == "sqlite":
         return [_error("DATABASE_URL is not set: SQLite on Render's ephemeral disk loses every change at each deploy.")]
     if url.get_backend_name() != "postgresql":
-        return [_warning(f"DATABASE_URL uses {url.get_backend_name()}; Hyperdesk is tested on PostgreSQL and SQLite only.")]
+        return [
+            _warning(f"DATABASE_URL uses {url.get_backend_name()}; Hyperdesk is tested on PostgreSQL and SQLite only.")
+        ]
     return []
 
 
@@ -56,10 +58,16 @@ def _sign_in_problems(config):
         problems.append(_error("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are required: nobody could sign in."))
     discovery = config.get("GOOGLE_DISCOVERY_URL") or ""
     if discovery and urlsplit(discovery).scheme != "https":
-        problems.append(_warning(f"GOOGLE_DISCOVERY_URL is not https ({discovery}): sign-in keys would travel unprotected."))
+        problems.append(
+            _warning(f"GOOGLE_DISCOVERY_URL is not https ({discovery}): sign-in keys would travel unprotected.")
+        )
     admins = config.get("ADMIN_EMAILS") or []
     if not admins:
-        problems.append(_warning("ADMIN_EMAILS is empty: nobody becomes an administrator at sign-in (use `flask create-admin EMAIL`)."))
+        problems.append(
+            _warning(
+                "ADMIN_EMAILS is empty: nobody becomes an administrator at sign-in (use `flask create-admin EMAIL`)."
+            )
+        )
     malformed = [email for email in admins if not _looks_like_email(email)]
     if malformed:
         problems.append(_error(f"ADMIN_EMAILS has entries that are not e-mail addresses: {', '.join(malformed)}."))
@@ -77,21 +85,50 @@ def _web_problems(config):
         problems.append(_error("SESSION_COOKIE_SECURE is off: session cookies would travel over plain HTTP."))
     hops = config.get("PROXY_FIX_HOPS") or 0
     if not hops:
-        problems.append(_warning("PROXY_FIX_HOPS is 0: behind Render's proxy, OAuth callback URLs would be built as http://."))
+        problems.append(
+            _warning("PROXY_FIX_HOPS is 0: behind Render's proxy, OAuth callback URLs would be built as http://.")
+        )
     elif hops > 1:
-        problems.append(_warning(f"PROXY_FIX_HOPS is {hops}: Render has one proxy; trusting more lets clients forge their address."))
-    public_url = config.get("PUBLIC_URL")
-    if public_url and urlsplit(public_url).scheme != "https":
-        problems.append(_error(f"PUBLIC_URL must be an https:// address, not {public_url!r}."))
+        problems.append(
+            _warning(f"PROXY_FIX_HOPS is {hops}: Render has one proxy; trusting more lets clients forge their address.")
+        )
+    problems += _address_problems(config)
     if not config.get("RATELIMIT_ENABLED", True):
         problems.append(_warning("RATELIMIT_ENABLED is off: sign-in and access requests have no rate limit."))
+    return problems
+
+
+def _address_problems(config):
+    """The public address e-mail links use, and which host names the app believes."""
+    problems = []
+    public_url = config.get("PUBLIC_URL")
+    if not public_url:
+        problems.append(
+            _error(
+                "PUBLIC_URL is not set: links in e-mails need the site's https:// address "
+                "(on Render it defaults to RENDER_EXTERNAL_URL, which Render sets)."
+            )
+        )
+    elif urlsplit(public_url).scheme != "https" or not urlsplit(public_url).hostname:
+        problems.append(_error(f"PUBLIC_URL must be an https:// address, not {public_url!r}."))
+    if config.get("PROXY_FIX_X_HOST") and not config.get("TRUSTED_HOSTS"):
+        problems.append(
+            _error(
+                "PROXY_FIX_X_HOST is on without TRUSTED_HOSTS: any client could choose the host name "
+                "the app builds its links from."
+            )
+        )
     return problems
 
 
 def _storage_problems(config):
     url = config.get("CLOUDINARY_URL")
     if not url:
-        return [_error("CLOUDINARY_URL is not set: uploads would go to Render's ephemeral disk and vanish at the next deploy.")]
+        return [
+            _error(
+                "CLOUDINARY_URL is not set: uploads would go to Render's ephemeral disk and vanish at the next deploy."
+            )
+        ]
     parts = urlsplit(url)
     if parts.scheme != "cloudinary" or not (parts.username and parts.password and parts.hostname):
         return [_error("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME.")]

@@ -1,10 +1,17 @@
-"""Domain exceptions and the error pages: full pages for browsers, small partials for htmx."""
+"""The error pages: full pages for browsers, small partials for htmx; domain exceptions mapped to their status."""
 
-from flask import current_app, render_template
+import contextlib
+
+from flask import current_app, g, render_template
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
-from werkzeug.exceptions import HTTPException, InternalServerError
+from psycopg2.extensions import TransactionRollbackError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from .api.envelope import failure, is_api_request
+from .exceptions import DomainError
 from .extensions import db
 from .htmx import is_htmx, is_partial, toast
 
@@ -16,6 +23,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Too large",
+    415: "Unsupported media type",
     422: "Please check the form",
     429: "Too many requests",
     500: "Something went wrong",
@@ -29,45 +37,21 @@ MESSAGES = {
     404: "There is nothing here. The link may be wrong, or the item may have been deleted.",
     405: "This address does not accept that kind of request.",
     413: "What you sent is too large.",
+    415: "This address does not accept that content type.",
     429: "You are doing that too often. Please wait a little and try again.",
     500: "An unexpected error happened on our side. It has been logged; please try again.",
     503: "The service is temporarily unavailable. Please try again shortly.",
 }
 
 
-class DomainError(Exception):
-    """A rule of the application refused an action; carries the message and HTTP status to show."""
+def render_error(status, message=None, headers=None, details=None):
+    """The error page (or partial) for ``status``, with a message the user can act on; JSON under /api.
 
-    status = 400
-
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        self.message = message
-        if status is not None:
-            self.status = status
-
-
-class NotFound(DomainError):
-    """The record does not exist, or the user may not know that it does."""
-
-    status = 404
-
-
-class Conflict(DomainError):
-    """The action no longer applies to the record's current state."""
-
-    status = 409
-
-
-class Forbidden(DomainError):
-    """The user may not do this."""
-
-    status = 403
-
-
-def render_error(status, message=None, headers=None):
-    """The error page (or partial) for ``status``, with a message the user can act on."""
+    ``details`` maps form fields to their messages (shown by the pages' own forms, sent by the API).
+    """
     message = message or MESSAGES.get(status, TITLES.get(status, "Error"))
+    if is_api_request():
+        return failure(status, message, details, headers=headers)
     context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
     if is_htmx():
         # htmx does not swap error responses: the toast is what the user sees.
@@ -90,13 +74,25 @@ def _handle_http_exception(error):
     return render_error(error.code, description, headers)
 
 
+def _handle_untrusted_host(error):
+    """A host name outside TRUSTED_HOSTS: no URL can be built for it, so the answer uses no template."""
+    current_app.logger.warning("Refused a request for an untrusted host: %s", error.description)
+    return current_app.response_class(
+        "Bad request: this server does not answer for that host name.\n",
+        400,
+        {"Content-Type": "text/plain; charset=utf-8"},
+    )
+
+
 def _handle_csrf_error(error):
     current_app.logger.warning("CSRF check failed: %s", error.description)
     return render_error(400, "This form has expired or was not sent from this site. Reload the page and try again.")
 
 
 def _handle_domain_error(error):
-    return render_error(error.status, error.message)
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return render_error(error.status, error.message, headers, details=getattr(error, "errors", None))
 
 
 def _handle_internal_error(error):
@@ -107,9 +103,39 @@ def _handle_internal_error(error):
     return render_error(500)
 
 
+DATABASE_DOWN = "The database is not answering at the moment. Nothing was lost; please try again in a few seconds."
+CONCURRENT_CHANGE = "Someone changed the same records at the same moment. Nothing was saved; please try again."
+
+
+def _forget_database_state():
+    """Drop the failed transaction and the loaded user, so rendering the error needs no database."""
+    with contextlib.suppress(SQLAlchemyError):  # the connection is gone; the pool replaces it
+        db.session.rollback()
+    db.session.remove()
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
+def _handle_database_error(error):
+    """A database that refuses, times out or dropped the connection is a 503 the user can retry, never a 500."""
+    if isinstance(error, DBAPIError) and isinstance(error.orig, TransactionRollbackError):
+        # Deadlock or serialization failure: two requests raced on the same rows; the loser may simply retry.
+        _forget_database_state()
+        return render_error(409, CONCURRENT_CHANGE)
+    unavailable = isinstance(error, PoolTimeout | OperationalError | InterfaceError) or error.connection_invalidated
+    if not unavailable:
+        return _handle_internal_error(InternalServerError(original_exception=error))
+    summary = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    current_app.logger.warning("Database unavailable: %s: %s", error.__class__.__name__, summary)
+    _forget_database_state()
+    return render_error(503, DATABASE_DOWN, {"Retry-After": "5"})
+
+
 def register_errorhandlers(app):
     """Render every error as a friendly page and never show a stack trace."""
+    app.register_error_handler(DBAPIError, _handle_database_error)
+    app.register_error_handler(PoolTimeout, _handle_database_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(SecurityError, _handle_untrusted_host)
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(InternalServerError, _handle_internal_error)
     app.register_error_handler(HTTPException, _handle_http_exception)

@@ -73,6 +73,15 @@ def current_url():
 
 
 def current_path():
-    """The path (and query) of the page the browser shows, even for a fragment request."""
-    url = urlsplit(current_url())
+    """The path (and query) of the page the browser shows, even for a fragment request.
+
+    The header is the client's word: when it is not a URL with a path (``http://[`` makes
+    ``urlsplit`` raise), the request's own path stands in.
+    """
+    try:
+        url = urlsplit(current_url())
+    except ValueError:
+        url = None
+    if url is None or not url.path.startswith("/"):
+        url = urlsplit(request.url)
     return url.path + (f"?{url.query}" if url.query else "")

@@ -25,6 +25,24 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# API keys (hdk_<prefix>_<secret>) and tokens (hdt_<signed>): only the visible prefix may reach a log.
+SECRET = re.compile(r"\b(hdk_[0-9a-f]{8})_[A-Za-z0-9_\-]+|\bhdt_[A-Za-z0-9_.\-]+")
+
+
+class SecretFilter(logging.Filter):
+    """Cut API keys and tokens out of every line (a client may paste one in a URL, say), keeping a key's prefix."""
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a malformed call: the handler reports it when it formats the line
+        if "hdk_" in message or "hdt_" in message:
+            record.msg = SECRET.sub(lambda m: f"{m.group(1)}_…" if m.group(1) else "hdt_…", message)
+            record.args = ()
+        return True
+
+
 class JSONFormatter(logging.Formatter):
     """One JSON object per line, with any ``extra`` fields the caller passed."""
 
@@ -56,6 +74,7 @@ def configure_logging(app):
         handler = logging.StreamHandler(sys.stderr)
         setattr(handler, _HANDLER_MARK, True)
         handler.addFilter(RequestIdFilter())
+        handler.addFilter(SecretFilter())
         root.addHandler(handler)
     if app.config["LOG_FORMAT"] == "json":
         handler.setFormatter(JSONFormatter())
@@ -80,18 +99,29 @@ def finish_request(response):
     if request_id is None:
         return response
     response.headers[REQUEST_ID_HEADER] = request_id
+    if not request_logger.isEnabledFor(logging.INFO):
+        return response  # no line would be written: build none
     duration_ms = round((time.perf_counter() - g.request_started) * 1000, 1)
+    path = _loggable_path()
     request_logger.info(
         "%s %s %s %.1fms",
         request.method,
-        request.path,
+        path,
         response.status_code,
         duration_ms,
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": path,
             "status": response.status_code,
             "duration_ms": duration_ms,
         },
     )
     return response
+
+
+def _loggable_path():
+    """The request's path, with the route's pattern instead when the URL carries a secret (share and invitation links)."""
+    rule = request.url_rule
+    if rule is not None and "token" in rule.arguments:
+        return rule.rule
+    return request.path

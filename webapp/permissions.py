@@ -13,6 +13,9 @@ PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any account, whatever its state (status page, sign-out)
 APPROVED = "approved"  # the default
 ADMIN = "admin"
+APPROVERS = "approvers"  # administrators and approvers: the approval queue
+BACK_OFFICE = "back_office"  # Flask-Admin's pages: each view names the roles it admits
+READING = ("GET", "HEAD", "OPTIONS")
 
 _AUDIENCE_ATTR = "audience"
 
@@ -28,6 +31,12 @@ def _audience(level):
 public = _audience(PUBLIC)
 signed_in = _audience(SIGNED_IN)
 admin_only = _audience(ADMIN)
+approvers_only = _audience(APPROVERS)
+
+
+def same_audience_as(endpoint):
+    """For a view that must always admit exactly whom ``endpoint`` admits (an API twin of a page)."""
+    return _audience(("same as", endpoint))
 
 
 def audience_of(app, endpoint):
@@ -36,9 +45,12 @@ def audience_of(app, endpoint):
         return PUBLIC
     blueprint = endpoint.rpartition(".")[0]
     if blueprint in app.extensions.get("admin_blueprints", ()):
-        return ADMIN
+        return BACK_OFFICE
     view = app.view_functions.get(endpoint)
-    return getattr(view, _AUDIENCE_ATTR, APPROVED)
+    audience = getattr(view, _AUDIENCE_ATTR, APPROVED)
+    if isinstance(audience, tuple):
+        return audience_of(app, audience[1])
+    return audience
 
 
 def _redirect(url):
@@ -64,12 +76,32 @@ def enforce_audience():
     audience = audience_of(current_app, request.endpoint)
     if audience == PUBLIC:
         return None
+    # Machine clients (the JSON API) send credentials and are answered with statuses, not redirects.
+    machine = current_app.extensions.get("machine_gates", {}).get(request.blueprint)
+    if machine is not None and (refused := machine.authenticate()) is not None:
+        return refused
     if not current_user.is_authenticated:
-        return _redirect(url_for("auth.login", next=_return_path()))
+        return machine.sign_in() if machine else _redirect(url_for("auth.login", next=_return_path()))
     if audience == SIGNED_IN:
         return None
     if not current_user.is_approved:
-        return _redirect(url_for("access.status"))
+        return machine.not_approved() if machine else _redirect(url_for("access.status"))
     if audience == ADMIN and not current_user.is_admin:
         abort(403)
+    if audience == APPROVERS and not current_user.can_decide_access:
+        abort(403)
+    if audience == BACK_OFFICE and not admits_to_back_office(current_user, request.blueprint, request.method):
+        abort(403)
     return None
+
+
+def admits_to_back_office(user, view_endpoint, method):
+    """Whether ``user``'s role may use the back-office view ``view_endpoint`` with ``method``.
+
+    Each view names the roles it admits (``app.extensions["back_office_roles"]``, from
+    webapp/admin/); an auditor only ever reads. The view checks again, finer (its forms).
+    """
+    roles = current_app.extensions.get("back_office_roles", {}).get(view_endpoint, ("admin",))
+    if not user.is_approved or str(user.role) not in roles:
+        return False
+    return method in READING if user.is_auditor else True

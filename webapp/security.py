@@ -33,16 +33,32 @@ def csp_nonce():
 
 
 def add_security_headers(response):
-    """Forbid framing, sniffing and foreign scripts; pin HTTPS in production."""
+    """Forbid framing, sniffing, foreign scripts and cross-origin openers; pin HTTPS; keep signed-in pages out of caches."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP_TEMPLATE.format(nonce=csp_nonce()))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # A page this site opens (or that opens it) from another origin gets no handle on its window.
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if "Cache-Control" not in headers and _is_signed_in():
+        # What a signed-in person sees is theirs: no shared cache may keep it, nor the browser's
+        # back-forward cache after sign-out. Files that set their own policy (static, uploads) keep it.
+        headers["Cache-Control"] = "private, no-store"
     if current_app.config["APP_ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+def _is_signed_in():
+    """Whether this request was made by a signed-in person, without loading anyone just to ask.
+
+    Flask-Login keeps the user it loaded in ``g``; a request that never looked (``/health``,
+    static files) answers nothing personal and must not touch the database here.
+    """
+    user = g.get("_login_user")
+    return user is not None and user.is_authenticated
 
 
 def safe_next(target, default):

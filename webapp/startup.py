@@ -12,9 +12,10 @@ import time
 
 from alembic import command
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import OperationalError
 
+from .database import ensure_migrations, wait_for_database
 from .deploy_checks import Severity, deploy_problems
-from .database import ensure_migrations
 from .extensions import db
 
 log = logging.getLogger("webapp.startup")
@@ -73,21 +74,49 @@ def migrate(app):
             db.engine.dispose()
     head = ScriptDirectory.from_config(config).get_current_head()
     if applied:
-        log.info("Database migrated to %s (applied %s).", head, ", ".join(applied),
-                 extra={"event": "migrated", "applied": applied, "head": head})
+        log.info(
+            "Database migrated to %s (applied %s).",
+            head,
+            ", ".join(applied),
+            extra={"event": "migrated", "applied": applied, "head": head},
+        )
     else:
-        log.info("Database already at %s: nothing to migrate.", head,
-                 extra={"event": "migrated", "applied": [], "head": head})
+        log.info(
+            "Database already at %s: nothing to migrate.",
+            head,
+            extra={"event": "migrated", "applied": [], "head": head},
+        )
     return applied
 
 
+def await_database(app):
+    """Wait up to ``DB_START_WAIT_SECONDS`` for the database, with back-off; one log line per failed attempt."""
+    wait = app.config["DB_START_WAIT_SECONDS"]
+    with app.app_context():
+        try:
+            attempts = wait_for_database(db.engine, wait, log)
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else error.__class__.__name__
+            raise StartupFailed(
+                f"Refusing to start: the database did not answer within {wait} s (OperationalError: {reason})."
+            ) from error
+        finally:
+            db.engine.dispose()  # no connection may cross the fork into gunicorn's workers
+    if attempts > 1:
+        log.info("The database answers after %d attempts.", attempts, extra={"event": "database_ready"})
+
+
 def prepare(app):
-    """Check, then migrate; raise StartupFailed when the app must not serve."""
+    """Check, wait for the database, then migrate; raise StartupFailed when the app must not serve."""
     started = time.perf_counter()
     check_configuration(app)
+    await_database(app)
     applied = migrate(app)
-    log.info("Ready to serve after %.2f s of checks and migrations.", time.perf_counter() - started,
-             extra={"event": "prepared", "duration_s": round(time.perf_counter() - started, 3)})
+    log.info(
+        "Ready to serve after %.2f s of checks and migrations.",
+        time.perf_counter() - started,
+        extra={"event": "prepared", "duration_s": round(time.perf_counter() - started, 3)},
+    )
     return applied
 
 

@@ -34,4 +34,6 @@ def url_for_record(endpoint, id_arg, record_id, **params):
 
 def _plain_id(value):
     """Digits only: encoded the same in a path or a query, whatever the route."""
-    return (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (isinstance(value, str) and value.isdigit())
+    return (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
+        isinstance(value, str) and value.isdigit()
+    )

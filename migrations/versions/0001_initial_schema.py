@@ -60,7 +60,9 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("status", enum("status", "pending", "approved", "rejected"), server_default="pending", nullable=False),
+        sa.Column(
+            "status", enum("status", "pending", "approved", "rejected"), server_default="pending", nullable=False
+        ),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         timestamp("decided_at", nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
@@ -68,7 +70,9 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["decided_by_id"], ["users.id"], name=op.f("fk_access_request_decided_by_id_users"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_access_request_user_id_users"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_access_request_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_request")),
     )
     op.create_index(op.f("ix_access_request_decided_by_id"), "access_request", ["decided_by_id"])
@@ -113,7 +117,9 @@ def upgrade():
         sa.Column("details", JSON, server_default=sa.text("'{}'"), nullable=False),
         sa.Column("ip", sa.String(length=45), nullable=True),
         timestamp("created_at"),
-        sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name=op.f("fk_audit_event_actor_id_users"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_audit_event_actor_id_users"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
     )
     op.create_index(op.f("ix_audit_event_action"), "audit_event", ["action"])
@@ -127,7 +133,9 @@ def upgrade():
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
-        sa.Column("status", enum("status", "draft", "active", "on_hold", "done"), server_default="draft", nullable=False),
+        sa.Column(
+            "status", enum("status", "draft", "active", "on_hold", "done"), server_default="draft", nullable=False
+        ),
         sa.Column("cover_asset_id", sa.Integer(), nullable=True),
         sa.Column("share_token", sa.String(length=64), nullable=True),
         timestamp("updated_at"),

@@ -13,6 +13,8 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
+from scripts.reliability.services import ThrowawayRedis
+
 from . import RehearsalFailed, check, journeys
 from .blueprint import Blueprint
 from .browser import Browser
@@ -30,37 +32,72 @@ HEALTHY_WITHIN = 90
 
 def copy_source(ctx):
     """Copy what git would ship (tracked and new, not ignored files) to a clean checkout."""
-    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                             cwd=ROOT, check=True, capture_output=True).stdout.decode()
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
     for name in filter(None, listing.split("\0")):
         source, target = ROOT / name, ctx.src / name
         if source.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    check(not (ctx.src / ".env").exists() and not (ctx.src / "instance").exists(), "local state leaked into the checkout")
+    check(
+        not (ctx.src / ".env").exists() and not (ctx.src / "instance").exists(), "local state leaked into the checkout"
+    )
     say(f"   ok: checkout in {ctx.src}")
 
 
 def build(ctx):
     """A fresh virtualenv, then render.yaml's build command in the checkout."""
     python = ctx.blueprint.python()
-    run([python, "-m", "venv", str(ctx.venv)], cwd=ctx.src, env=ctx.base_env, log_path=ctx.logs / "venv.log", timeout=120)
+    run(
+        [python, "-m", "venv", str(ctx.venv)],
+        cwd=ctx.src,
+        env=ctx.base_env,
+        log_path=ctx.logs / "venv.log",
+        timeout=120,
+    )
     say(f"   $ {ctx.blueprint.build_command}")
-    run(["bash", "-c", ctx.blueprint.build_command], cwd=ctx.src, env=ctx.base_env,
-        log_path=ctx.logs / "build.log", timeout=600)
+    run(
+        ["bash", "-c", ctx.blueprint.build_command],
+        cwd=ctx.src,
+        env=ctx.base_env,
+        log_path=ctx.logs / "build.log",
+        timeout=600,
+    )
     # requirements.txt alone must bring everything, with no conflict between them.
-    run([str(ctx.venv / "bin" / "python"), "-m", "pip", "check"], cwd=ctx.src, env=ctx.base_env,
-        log_path=ctx.logs / "pip-check.log", timeout=120)
+    run(
+        [str(ctx.venv / "bin" / "python"), "-m", "pip", "check"],
+        cwd=ctx.src,
+        env=ctx.base_env,
+        log_path=ctx.logs / "pip-check.log",
+        timeout=120,
+    )
     say(f"   ok: built with {python}; pip check finds no broken requirement")
 
 
 def start_instance(ctx, name, database_url):
     """Start one instance with render.yaml's start command and environment, on a port of its own."""
     env = dict(ctx.base_env)
-    env.update(ctx.blueprint.environment(database_url, ctx.asked))
-    env.update(PORT=str(free_port()), GUNICORN_HOST="127.0.0.1", GOOGLE_DISCOVERY_URL=ctx.fakes.settings["GOOGLE_DISCOVERY_URL"])
-    instance = Instance(name, ctx.blueprint.start_command, cwd=ctx.src, env=env,
-                        log_path=ctx.logs / f"instance-{name}.log", cleanup=ctx.cleanup)
+    env.update(ctx.blueprint.environment(database_url, ctx.asked, ctx.redis_url))
+    env.update(
+        # Render sets these on every web service; PUBLIC_URL defaults to the external URL.
+        RENDER="true",
+        RENDER_EXTERNAL_URL=f"https://{ctx.blueprint.service['name']}.onrender.com",
+        PORT=str(free_port()),
+        GUNICORN_HOST="127.0.0.1",
+        GOOGLE_DISCOVERY_URL=ctx.fakes.settings["GOOGLE_DISCOVERY_URL"],
+    )
+    instance = Instance(
+        name,
+        ctx.blueprint.start_command,
+        cwd=ctx.src,
+        env=env,
+        log_path=ctx.logs / f"instance-{name}.log",
+        cleanup=ctx.cleanup,
+    )
     say(f"   $ PORT={instance.port} {ctx.blueprint.start_command}   (instance {name})")
     return instance
 
@@ -122,8 +159,13 @@ def shutdown(ctx):
 def backup_and_restore(ctx):
     """backup-db, then restore-db into a fresh database: same rows; a non-empty target is refused."""
     env = dict(ctx.base_env, DATABASE_URL=ctx.database_url)
-    listing = subprocess.run([str(ctx.src / "scripts" / "backup-db"), str(ctx.work / "backups")], env=env,
-                             capture_output=True, text=True, timeout=120)
+    listing = subprocess.run(
+        [str(ctx.src / "scripts" / "backup-db"), str(ctx.work / "backups")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     check(listing.returncode == 0, f"backup-db failed: {listing.stderr}")
     backup = listing.stdout.strip()
     say(f"   ok: backup-db wrote {Path(backup).name} ({Path(backup).stat().st_size} bytes)")
@@ -149,10 +191,43 @@ def cold_starts(ctx, runs=3):
         with urllib.request.urlopen(instance.base_url + "/health/db", timeout=10) as ready:
             check(ready.status == 200, f"the restored database is not ready: {ready.status}")
         check(instance.terminate(timeout=40) == 0, f"instance {instance.name} did not exit 0")
-    ctx.report.append(f"cold start (process start -> first 200 on /health), schema up to date: "
-                      f"median {statistics.median(timings):.2f} s, min {min(timings):.2f} s, max {max(timings):.2f} s")
-    ctx.report.append(f"of which checks and migration check in gunicorn's master: median {statistics.median(preparing):.3f} s")
+    ctx.report.append(
+        f"cold start (process start -> first 200 on /health), schema up to date: "
+        f"median {statistics.median(timings):.2f} s, min {min(timings):.2f} s, max {max(timings):.2f} s"
+    )
+    ctx.report.append(
+        f"of which checks and migration check in gunicorn's master: median {statistics.median(preparing):.3f} s"
+    )
     say("   ok: " + "; ".join(ctx.report[-2:]))
+
+
+def start_key_value(ctx):
+    """A Redis of the rehearsal's own, standing in for render.yaml's Key Value instance."""
+    redis = ThrowawayRedis().start()
+    ctx.cleanup.push("the Key Value stand-in", redis.remove)
+    ctx.redis_url = redis.url
+    say(f"   ok: REDIS_URL={ctx.redis_url}")
+
+
+def shared_rate_limits(ctx):
+    """Both instances report Redis healthy and count one rate limit together in it."""
+    import redis as redis_client
+
+    client = redis_client.Redis.from_url(ctx.redis_url, socket_timeout=2)
+
+    def sign_in_starts():
+        keys = [key for key in client.keys("LIMITS*") if b"google_start" in key]
+        return sum(int(client.get(key) or 0) for key in keys)
+
+    before = sign_in_starts()
+    for instance in ctx.instances:
+        with urllib.request.urlopen(instance.base_url + "/health/redis", timeout=5) as answer:
+            check(answer.status == 200 and b'"ok"' in answer.read(), f"instance {instance.name}: Redis is not ok")
+        for _ in range(2):
+            Browser(PUBLIC_HOST, instance.port).get("/auth/google", follow=False)
+    counted = sign_in_starts() - before
+    check(counted == 4, f"Redis counted {counted} of 4 sign-in starts made on two instances")
+    say("   ok: both instances see Redis; 4 sign-in starts (2 on each) counted once each in the shared limit")
 
 
 def create_database(ctx):
@@ -163,8 +238,13 @@ def create_database(ctx):
 
 def start_fakes(ctx):
     """Serve the stand-ins from the fresh virtualenv; their settings answer render.yaml's prompts."""
-    ctx.fakes = Fakes(str(ctx.venv / "bin" / "python"), cwd=ctx.src, env=ctx.base_env,
-                      log_path=ctx.logs / "stand-ins.log", cleanup=ctx.cleanup)
+    ctx.fakes = Fakes(
+        str(ctx.venv / "bin" / "python"),
+        cwd=ctx.src,
+        env=ctx.base_env,
+        log_path=ctx.logs / "stand-ins.log",
+        cleanup=ctx.cleanup,
+    )
     settings = ctx.fakes.settings
     ctx.asked = {key: settings[key] for key in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "CLOUDINARY_URL")}
     ctx.asked["ADMIN_EMAILS"] = ADMIN_EMAIL
@@ -176,8 +256,10 @@ STEPS = [
     ("build: fresh virtualenv, build command from render.yaml", build),
     ("a fresh PostgreSQL database, given as postgres://", create_database),
     ("the Google and Cloudinary stand-ins", start_fakes),
+    ("a Key Value (Redis) instance, given as REDIS_URL", start_key_value),
     ("two instances started at once with the start command", two_instances_at_once),
     ("sign-in, access request and approval across both instances", access_journey),
+    ("rate limits shared by both instances through one Redis", shared_rate_limits),
     ("a project with an upload", journeys.project_with_upload),
     ("clean shutdown", shutdown),
     ("backup and restore round trip", backup_and_restore),
@@ -187,14 +269,23 @@ STEPS = [
 
 def make_context(work, cleanup):
     """Paths, the clean environment every process starts from, and the database server."""
-    ctx = SimpleNamespace(work=work, src=work / "src", venv=work / "venv", logs=work / "logs", home=work / "home",
-                          cleanup=cleanup, report=[], request_id="rehearsal-probe-0001")
+    ctx = SimpleNamespace(
+        work=work,
+        src=work / "src",
+        venv=work / "venv",
+        logs=work / "logs",
+        home=work / "home",
+        cleanup=cleanup,
+        report=[],
+        request_id="rehearsal-probe-0001",
+    )
     for path in (ctx.src, ctx.logs, ctx.home):
         path.mkdir()
     ctx.blueprint = Blueprint(ROOT / "render.yaml")
     keep = {key: value for key, value in os.environ.items() if key.startswith("PIP_") or key in ("LANG", "TZ")}
-    ctx.base_env = dict(keep, PATH=f"{ctx.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin", HOME=str(ctx.home),
-                        VIRTUAL_ENV=str(ctx.venv))
+    ctx.base_env = dict(
+        keep, PATH=f"{ctx.venv / 'bin'}:/usr/local/bin:/usr/bin:/bin", HOME=str(ctx.home), VIRTUAL_ENV=str(ctx.venv)
+    )
     admin_url = os.environ.get("REHEARSAL_POSTGRES_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES
     ctx.server = Server(admin_url, cleanup)
     return ctx

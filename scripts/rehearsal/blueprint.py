@@ -17,6 +17,7 @@ class Blueprint:
         """Read render.yaml and pick out the one web service."""
         self.path = Path(path)
         document = yaml.safe_load(self.path.read_text())
+        self.document = document
         services = [s for s in document.get("services", []) if s.get("type") == "web"]
         check(len(services) == 1, f"{path}: expected one web service, found {len(services)}")
         self.service = services[0]
@@ -51,7 +52,12 @@ class Blueprint:
     def _values(self):
         return {entry["key"]: entry["value"] for entry in self.service["envVars"] if "value" in entry}
 
-    def environment(self, database_url, asked):
+    @property
+    def key_value_names(self):
+        """The Key Value (Redis-compatible) instances the Blueprint declares."""
+        return {s["name"] for s in self.document.get("services", []) if s.get("type") == "keyvalue"}
+
+    def environment(self, database_url, asked, redis_url=None):
         """The variables Render sets for the service; ``asked`` answers the ``sync: false`` prompts."""
         env = {}
         for entry in self.service.get("envVars", []):
@@ -65,9 +71,20 @@ class Blueprint:
                 check(source["name"] in self.databases, f"render.yaml: {key} names unknown database {source['name']}")
                 check(source["property"] == "connectionString", f"rehearsal only knows connectionString, not {source}")
                 env[key] = database_url
+            elif "fromService" in entry:
+                source = entry["fromService"]
+                check(
+                    source.get("type") == "keyvalue" and source["name"] in self.key_value_names,
+                    f"render.yaml: {key} names no Key Value instance: {source}",
+                )
+                check(source["property"] == "connectionString", f"rehearsal only knows connectionString, not {source}")
+                check(redis_url is not None, f"render.yaml: {key} needs a Key Value instance")
+                env[key] = redis_url
             elif entry.get("sync") is False:
                 if key not in asked:
-                    raise RehearsalFailed(f"render.yaml asks the operator for {key}, but the rehearsal has no value for it")
+                    raise RehearsalFailed(
+                        f"render.yaml asks the operator for {key}, but the rehearsal has no value for it"
+                    )
                 env[key] = asked[key]
             else:
                 raise RehearsalFailed(f"render.yaml: {key} has a source the rehearsal does not know: {entry}")

@@ -69,11 +69,17 @@ class Browser:
     def post_files(self, url, form, files, referer, headers=None, follow=True):
         """POST a multipart form as a browser sends a file input: ``files`` maps names to (file name, type, bytes)."""
         boundary = secrets.token_hex(16)
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-                 for name, value in form.items()]
-        parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                  f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n"
-                  for name, (filename, content_type, data) in files.items()]
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in form.items()
+        ]
+        parts += [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+            for name, (filename, content_type, data) in files.items()
+        ]
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
         headers = {**(headers or {}), "Content-Type": f"multipart/form-data; boundary={boundary}", "Referer": referer}
         return self._fetch("POST", url, body, headers, follow)
@@ -99,8 +105,7 @@ class Browser:
         if parts.netloc == self.public_host:
             check(parts.scheme == "https", f"the app sent the browser to {url}: public URLs must be https")
             port = self.port
-            headers.update({"Host": self.public_host, "X-Forwarded-Proto": "https",
-                            "X-Forwarded-For": CLIENT_ADDRESS})
+            headers.update({"Host": self.public_host, "X-Forwarded-Proto": "https", "X-Forwarded-For": CLIENT_ADDRESS})
             if self.cookies:
                 headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         elif parts.scheme == "http" and parts.hostname == "127.0.0.1":

@@ -88,8 +88,11 @@ class MigrationLock:
         """Return once ``count`` other sessions wait for the lock."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            waiting = fetch(self.url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+            waiting = fetch(
+                self.url,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
             if waiting[0][0] >= count:
                 return
             time.sleep(0.1)

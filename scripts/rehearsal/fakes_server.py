@@ -22,12 +22,21 @@ def serve(issuer, cloud):
         if command == "queue_login":
             answer = {"claims": issuer.queue_login(**arguments)}
         elif command == "uploads":
-            answer = {"uploads": [{"public_id": record.public_id, "format": record.format,
-                                   "width": record.width, "height": record.height,
-                                   "folder": record.params.get("folder"), "signed": signed(cloud, record.params),
-                                   "url": record.response["secure_url"]}
-                                  for record in cloud.uploads.values()],
-                      "destroyed": list(cloud.destroyed)}
+            answer = {
+                "uploads": [
+                    {
+                        "public_id": record.public_id,
+                        "format": record.format,
+                        "width": record.width,
+                        "height": record.height,
+                        "folder": record.params.get("folder"),
+                        "signed": signed(cloud, record.params),
+                        "url": record.response["secure_url"],
+                    }
+                    for record in cloud.uploads.values()
+                ],
+                "destroyed": list(cloud.destroyed),
+            }
         else:
             answer = {"error": f"unknown command {command!r}"}
         print(json.dumps(answer), flush=True)
@@ -46,14 +55,19 @@ def main():
     issuer = FakeOIDCIssuer(client_id="rehearsal.apps.googleusercontent.com", client_secret=secrets.token_urlsafe(24))
     cloud = FakeCloudinary(cloud_name="hyperdesk-rehearsal", api_secret=secrets.token_urlsafe(24))
     with issuer, cloud:
-        print(json.dumps({
-            "GOOGLE_CLIENT_ID": issuer.client_id,
-            "GOOGLE_CLIENT_SECRET": issuer.client_secret,
-            "GOOGLE_DISCOVERY_URL": issuer.discovery_url,
-            "CLOUDINARY_URL": cloud.cloudinary_url(),
-            "cloudinary_delivery": f"{cloud.url}/{cloud.cloud_name}/image/upload/",
-            "issuer": issuer.issuer,
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "GOOGLE_CLIENT_ID": issuer.client_id,
+                    "GOOGLE_CLIENT_SECRET": issuer.client_secret,
+                    "GOOGLE_DISCOVERY_URL": issuer.discovery_url,
+                    "CLOUDINARY_URL": cloud.cloudinary_url(),
+                    "cloudinary_delivery": f"{cloud.url}/{cloud.cloud_name}/image/upload/",
+                    "issuer": issuer.issuer,
+                }
+            ),
+            flush=True,
+        )
         serve(issuer, cloud)
 
 

@@ -1,5 +1,6 @@
 """The processes a rehearsal starts (build steps, app instances, the stand-ins) and their clean-up."""
 
+import contextlib
 import json
 import os
 import signal
@@ -42,8 +43,9 @@ def run(argv, *, cwd, env, log_path, timeout):
     """Run a command to completion, its output in ``log_path``; fail with the log's tail."""
     with open(log_path, "w") as log:
         try:
-            result = subprocess.run(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    timeout=timeout, start_new_session=True)
+            result = subprocess.run(
+                argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, start_new_session=True
+            )
         except subprocess.TimeoutExpired:
             raise RehearsalFailed(f"{argv[-1]!r} took more than {timeout} s (log: {log_path})") from None
     if result.returncode != 0:
@@ -70,14 +72,10 @@ def stop_group(process, grace):
     """SIGTERM the process group, then SIGKILL whatever is left after ``grace`` seconds."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(grace)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
@@ -90,11 +88,17 @@ class Instance:
         self.port = int(env["PORT"])
         self.log_path = log_path
         self.started_at = time.monotonic()
-        self._log = open(log_path, "w")
+        self._log = open(log_path, "w")  # noqa: SIM115  (open for the instance's whole life)
         # Render runs the start command through a shell; bash execs a lone command, so the
         # process we hold is gunicorn's master and receives the SIGTERM itself.
-        self.process = subprocess.Popen(["bash", "-c", command], cwd=cwd, env=env, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=cwd,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         cleanup.push(f"instance {name}", lambda: stop_group(self.process, 5))
 
     @property
@@ -106,8 +110,10 @@ class Instance:
         """Poll ``path`` like Render's health check; return seconds from start to the first 200."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            check(self.process.poll() is None,
-                  f"instance {self.name} exited {self.process.returncode} before it was healthy:\n{tail(self.log_path)}")
+            check(
+                self.process.poll() is None,
+                f"instance {self.name} exited {self.process.returncode} before it was healthy:\n{tail(self.log_path)}",
+            )
             try:
                 with urllib.request.urlopen(self.base_url + path, timeout=2) as response:
                     if response.status == 200:
@@ -115,7 +121,9 @@ class Instance:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.05)
-        raise RehearsalFailed(f"instance {self.name} answered no 200 on {path} within {timeout} s:\n{tail(self.log_path)}")
+        raise RehearsalFailed(
+            f"instance {self.name} answered no 200 on {path} within {timeout} s:\n{tail(self.log_path)}"
+        )
 
     def is_gunicorn_master(self):
         """True when the process we hold is gunicorn itself, not a shell around it."""
@@ -148,10 +156,17 @@ class Fakes:
 
     def __init__(self, python, *, cwd, env, log_path, cleanup):
         """Start the helper with the fresh virtualenv's Python and read the addresses it serves."""
-        self._stderr = open(log_path, "w")
-        self.process = subprocess.Popen([python, "-m", "scripts.rehearsal.fakes_server"], cwd=cwd, env=env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                                        text=True, start_new_session=True)
+        self._stderr = open(log_path, "w")  # noqa: SIM115  (open for the helper's whole life)
+        self.process = subprocess.Popen(
+            [python, "-m", "scripts.rehearsal.fakes_server"],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            start_new_session=True,
+        )
         cleanup.push("the stand-ins", lambda: stop_group(self.process, 5))
         line = self.process.stdout.readline()
         check(line, f"the stand-ins did not start:\n{tail(log_path)}")
@@ -165,6 +180,6 @@ class Fakes:
         check(answer is not None and "error" not in answer, f"stand-in command {command} failed: {answer}")
         return answer
 
-    def queue_login(self, email, name):
-        """Make the next Google sign-in on the local issuer come back as ``email``."""
-        return self.call("queue_login", email=email, name=name)
+    def queue_login(self, email, name, hd=None):
+        """Make the next Google sign-in on the local issuer come back as ``email`` (of Workspace ``hd``)."""
+        return self.call("queue_login", email=email, name=name, hd=hd)

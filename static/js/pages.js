@@ -22,6 +22,17 @@
   }
   htmx.onLoad(makeSortable);
 
+  // A list's controls send only what is set, so the URL pushed to the history stays short
+  // (?status=active rather than ?q=&status=active&due_date_from=&…).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.verb !== "get" || !form.matches || !form.matches("form.list-controls")) return;
+    Array.from(new Set(event.detail.formData.keys())).forEach(function (name) {
+      var empty = event.detail.formData.getAll(name).every(function (value) { return value === ""; });
+      if (empty) delete event.detail.parameters[name];
+    });
+  });
+
   // Escape leaves an inline edit form without saving.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape" || !event.target.closest) return;

@@ -66,5 +66,6 @@
     field.removeAttribute("aria-busy");
     field.querySelector("progress").hidden = true;
     if (!event.detail.xhr.status) say(field, "The upload did not reach the server. Please try again.");
+    else if (event.detail.xhr.status === 503) say(field, "The server is busy with other images. Please try again in a few seconds.");
   });
 })();

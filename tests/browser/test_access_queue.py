@@ -1,6 +1,6 @@
 """The access flow in a real browser: the request form, the waiting page, and the approval queue."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from webapp.models import AccessRequest
 pytestmark = pytest.mark.browser
 
 # Screenshots land in docs/: fixed times keep them identical from one run to the next.
-ASKED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+ASKED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 
 def test_admin_approves_a_request_in_place(browse, make, admin, pending_user, screenshot):
@@ -44,7 +44,9 @@ def test_pending_person_asks_for_access_and_sees_the_waiting_status(browse, pend
 
 
 def test_waiting_page_shows_what_the_person_wrote(browse, make, pending_user, screenshot):
-    make.access_request(pending_user, reason="I lead the warehouse move and need our specifications.", created_at=ASKED_AT)
+    make.access_request(
+        pending_user, reason="I lead the warehouse move and need our specifications.", created_at=ASKED_AT
+    )
     page = browse.page(pending_user)
     page.goto("/access/")
     page.get_by_text("Your request is waiting for an administrator.").wait_for()

@@ -2,7 +2,7 @@
 
 import base64
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -14,7 +14,7 @@ from webapp.models import AccessRequest, Asset, AuditEvent, Project, StorageBack
 pytestmark = pytest.mark.browser
 
 # Screenshots land in docs/: fixed times keep them identical from one run to the next.
-MONDAY = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 
 def at(hours):
@@ -29,6 +29,7 @@ def picture_url(**colours):
     image.save(buffer, "PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
+
 PAGES = {
     "dashboard": "/admin/",
     "users": "/admin/users/",
@@ -38,31 +39,66 @@ PAGES = {
 }
 
 
-PEOPLE = (("Grace", "pending"), ("Linus", "pending"), ("Barbara", "approved"), ("Ken", "suspended"), ("Edsger", "rejected"))
+PEOPLE = (
+    ("Grace", "pending"),
+    ("Linus", "pending"),
+    ("Barbara", "approved"),
+    ("Ken", "suspended"),
+    ("Edsger", "rejected"),
+)
 SKIES = (("#2f5fa8", "#a9c8ef"), ("#6b3fa0", "#f2b880"))
 
 
 def covered_project(make, owner, number):
     """Warehouse move <number>, owned by ``owner``, with a cover picture of its own."""
     url = picture_url(sky=SKIES[number - 1])
-    cover = Asset(owner=owner, storage=StorageBackend.local, key=f"cover-{number}.png", url=url,
-                  content_type="image/png", bytes=len(url), width=96, height=96, created_at=at(8))
-    return make.project(owner, name=f"Warehouse move {number}", description=f"Phase {number}: racks, stock and the forklift rota.",
-                        status="active", cover=cover, created_at=at(8 + number), updated_at=at(8 + number))
+    cover = Asset(
+        owner=owner,
+        storage=StorageBackend.local,
+        key=f"cover-{number}.png",
+        url=url,
+        content_type="image/png",
+        bytes=len(url),
+        width=96,
+        height=96,
+        created_at=at(8),
+    )
+    return make.project(
+        owner,
+        name=f"Warehouse move {number}",
+        description=f"Phase {number}: racks, stock and the forklift rota.",
+        status="active",
+        cover=cover,
+        created_at=at(8 + number),
+        updated_at=at(8 + number),
+    )
 
 
 @pytest.fixture
 def back_office(make, admin):
     """An administrator and a little of everything the back office shows, each stamped with a fixed time."""
     admin.created_at = admin.updated_at = at(0)
-    people = [make.user(email=f"{name.lower()}@example.com", name=name, status=status, created_at=at(n), updated_at=at(n))
-              for n, (name, status) in enumerate(PEOPLE, start=1)]
-    make.access_request(people[0], reason="I coordinate the warehouse move and need the specifications.", created_at=at(6))
+    people = [
+        make.user(email=f"{name.lower()}@example.com", name=name, status=status, created_at=at(n), updated_at=at(n))
+        for n, (name, status) in enumerate(PEOPLE, start=1)
+    ]
+    make.access_request(
+        people[0], reason="I coordinate the warehouse move and need the specifications.", created_at=at(6)
+    )
     make.access_request(people[1], reason="I review the mobile team's checklists every week.", created_at=at(7))
     covered_project(make, admin, 1)
     covered_project(make, people[2], 2)
-    db.session.add(AuditEvent(action="user.suspended", actor_id=admin.id, actor_email=admin.email, target_type="users",
-                              target_id=str(people[3].id), details={"note": "Left the company"}, created_at=at(11)))
+    db.session.add(
+        AuditEvent(
+            action="user.suspended",
+            actor_id=admin.id,
+            actor_email=admin.email,
+            target_type="users",
+            target_id=str(people[3].id),
+            details={"note": "Left the company"},
+            created_at=at(11),
+        )
+    )
     db.session.commit()
     return admin
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
 from tests.uploads_support import scenery_png
-from webapp.services import uploads
+from webapp.uploads import service as uploads
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +18,13 @@ ITEMS = ["Cut page weight in half", "Checkout in three steps", "Accessible to WC
 @pytest.fixture
 def alice(approved_user, make):
     """Alice with two projects already, one with a cover."""
-    chart = FileStorage(io.BytesIO(scenery_png(sky=("#6b3fa0", "#f2b880"), sun="#fff3c4")), "q3.png", content_type="image/png")
+    chart = FileStorage(
+        io.BytesIO(scenery_png(sky=("#6b3fa0", "#f2b880"), sun="#fff3c4")), "q3.png", content_type="image/png"
+    )
     cover = uploads.store_image(chart, approved_user)
-    make.project(approved_user, name="Quarterly report", description="Numbers and narrative for Q3.", status="done", cover=cover)
+    make.project(
+        approved_user, name="Quarterly report", description="Numbers and narrative for Q3.", status="done", cover=cover
+    )
     make.project(approved_user, name="Mobile app", description="Companion app for field staff.", status="draft")
     return approved_user
 
@@ -61,7 +65,9 @@ def create_project(page):
     form.get_by_label("Name").fill("Website relaunch")
     form.get_by_label("Status").select_option("active")
     form.get_by_label("Description").fill("New marketing site with a faster checkout.")
-    form.locator("input[type=file]").set_input_files(files=[{"name": "site.png", "mimeType": "image/png", "buffer": scenery_png()}])
+    form.locator("input[type=file]").set_input_files(
+        files=[{"name": "site.png", "mimeType": "image/png", "buffer": scenery_png()}]
+    )
     form.locator("#projects-new-cover img[data-asset-id]").wait_for()
     form.get_by_role("button", name="Add project").click()
     expect(page.locator("#projects-rows .record").first).to_contain_text("Website relaunch")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
 from tests.uploads_support import scenery_png
-from webapp.services import uploads
+from webapp.uploads import service as uploads
 
 pytestmark = pytest.mark.browser
 SKIES = [("#1d2b53", "#7e6bc4"), ("#2f5fa8", "#a9c8ef"), ("#6b3fa0", "#f2b880")]
@@ -23,8 +23,13 @@ def cover(owner, n):
 
 def test_dark_theme_and_page_size_apply_at_once_and_reset_restores_them(browse, approved_user, make, screenshot):
     for n in range(12):
-        make.project(approved_user, name=f"Project {n:02d}", description="Planned for this year.",
-                     status=("draft", "active", "on_hold", "done")[n % 4], cover=cover(approved_user, n))
+        make.project(
+            approved_user,
+            name=f"Project {n:02d}",
+            description="Planned for this year.",
+            status=("draft", "active", "on_hold", "done")[n % 4],
+            cover=cover(approved_user, n),
+        )
     page = browse.page(approved_user)
     page.goto("/settings/")
     screenshot(page, "settings")

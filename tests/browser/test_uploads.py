@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 from tests.uploads_support import image_bytes, scenery_png
 from webapp.extensions import db
 from webapp.models import Asset, Project
-from webapp.services import uploads
+from webapp.uploads import service as uploads
 
 pytestmark = pytest.mark.browser
 
@@ -74,12 +74,14 @@ def store(owner, data):
     return uploads.store_image(FileStorage(io.BytesIO(data), "picture.png", content_type="image/png"), owner)
 
 
-def test_new_project_gets_a_cover_with_progress_and_preview_and_shows_it_after_reload(browse, approved_user, screenshot):
+def test_new_project_gets_a_cover_with_progress_and_preview_and_shows_it_after_reload(
+    browse, approved_user, screenshot
+):
     page = browse.page(approved_user)
     form = new_project_form(page, "Warehouse move")
     form.get_by_label("Description").fill("Move the stock to the new site before March.")
     page.evaluate(RECORD_PROGRESS)
-    cdp = slow_uploads(page, 128 * 1024)
+    _throttled = slow_uploads(page, 128 * 1024)  # the DevTools session must live while the upload runs
     page.set_input_files(f"{FIELD} input[type=file]", files=[png("site.png", scenery_png(compress_level=0))])
     page.locator(f"{FIELD} progress:not([hidden])").wait_for()
     page.wait_for_function(f"() => document.querySelector('{FIELD} progress').value >= 40")
@@ -164,4 +166,3 @@ def test_cover_goes_with_the_form_without_javascript(browse, approved_user):
     row.get_by_role("link", name="No script", exact=True).click()
     page.wait_for_url(re.compile(r"/projects/\d+$"))
     assert natural_width(page.get_by_alt_text("Cover of No script")) == 300
-

@@ -28,8 +28,9 @@ class LocalServer:
         self._server.fake = self
         self._address = self._server.server_address[:2]
         # A short poll interval keeps stop() (which waits for the next poll) from slowing every test.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        daemon=True, name=type(self).__name__)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True, name=type(self).__name__
+        )
         self._thread.start()
         return self
 
@@ -85,7 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             status, headers, payload = self.server.fake._handle(
-                method, url.path, dict(parse_qsl(url.query)), self.headers, body)
+                method, url.path, dict(parse_qsl(url.query)), self.headers, body
+            )
         except Exception:
             # A bug in a fake must reach the test as a loud 500, not a silently dropped connection.
             status, headers, payload = text_response(500, traceback.format_exc())

@@ -45,8 +45,7 @@ class UploadRecord:
 class FakeCloudinary(LocalServer):
     """Signed Upload API (image upload and destroy) plus delivery of the stored images."""
 
-    def __init__(self, cloud_name: str = "demo", api_key: str = "123456789012345",
-                 api_secret: str = "fake-secret"):
+    def __init__(self, cloud_name: str = "demo", api_key: str = "123456789012345", api_secret: str = "fake-secret"):
         """Create an empty cloud; call start() or use it as a context manager."""
         super().__init__()
         self.cloud_name = cloud_name
@@ -98,7 +97,7 @@ class FakeCloudinary(LocalServer):
             return _error(injected, "Injected failure (HTTP %d)" % injected)
         if cloud != self.cloud_name:
             return _error(401, "Invalid cloud_name %s" % cloud)
-        if resource_type != "image" or action not in ("upload", "destroy"):
+        if resource_type not in ("image", "raw") or action not in ("upload", "destroy"):
             return _error(404, "Unsupported endpoint: %s/%s" % (resource_type, action))
         try:
             params, upload = _parse_form(headers.get("Content-Type", ""), body)
@@ -108,8 +107,8 @@ class FakeCloudinary(LocalServer):
         if problem:
             return _error(*problem)
         if action == "upload":
-            return self._upload(params, upload)
-        return self._destroy(params)
+            return self._upload(params, upload, resource_type)
+        return self._destroy(params, resource_type)
 
     def _auth_problem(self, params: dict) -> tuple[int, str] | None:
         """Check api_key, signature and timestamp the way Cloudinary does."""
@@ -134,11 +133,13 @@ class FakeCloudinary(LocalServer):
             return 400, "Stale request - reported time is %s which is more than 1 hour ago" % reported
         return None
 
-    def _upload(self, params: dict, upload: tuple[str | None, bytes] | None):
-        """Store an image and answer like Cloudinary's upload endpoint."""
+    def _upload(self, params: dict, upload: tuple[str | None, bytes] | None, resource_type: str = "image"):
+        """Store an image (or a raw file, kept as sent) and answer like Cloudinary's upload endpoint."""
         if upload is None:
             return _error(400, "Missing required parameter - file")
         filename, data = upload
+        if resource_type == "raw":
+            return self._store(params, filename, data, "raw", (0, 0, "", "application/octet-stream"))
         try:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
@@ -149,6 +150,11 @@ class FakeCloudinary(LocalServer):
         allowed = params.get("allowed_formats")
         if allowed and fmt not in allowed.split(","):
             return _error(400, "Image format %s not allowed" % fmt)
+        content_type = Image.MIME.get(codec, "image/" + fmt)
+        return self._store(params, filename, data, "image", (width, height, fmt, content_type))
+
+    def _store(self, params, filename, data, resource_type, facts):
+        width, height, fmt, content_type = facts
         original = os.path.splitext(os.path.basename(filename or "file"))[0]
         public_id = _public_id(params, original)
         with self._lock:
@@ -157,7 +163,15 @@ class FakeCloudinary(LocalServer):
                 return json_response(200, {**existing.response, "existing": True})
             # Versions are timestamps; bumping keeps a same-second overwrite distinguishable.
             self._last_version = version = max(int(time.time()), self._last_version + 1)
-            delivery = "%s/%s/image/upload/v%d/%s.%s" % (self.url, self.cloud_name, version, public_id, fmt)
+            suffix = ".%s" % fmt if fmt else ""
+            delivery = "%s/%s/%s/upload/v%d/%s%s" % (
+                self.url,
+                self.cloud_name,
+                resource_type,
+                version,
+                public_id,
+                suffix,
+            )
             signed = "public_id=%s&version=%d%s" % (public_id, version, self.api_secret)
             response = {
                 "asset_id": uuid.uuid4().hex,
@@ -168,7 +182,7 @@ class FakeCloudinary(LocalServer):
                 "width": width,
                 "height": height,
                 "format": fmt,
-                "resource_type": "image",
+                "resource_type": resource_type,
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "tags": [tag for tag in params.get("tags", "").split(",") if tag],
                 "bytes": len(data),
@@ -179,18 +193,21 @@ class FakeCloudinary(LocalServer):
                 "secure_url": delivery,
                 "original_filename": original,
             }
-            content_type = Image.MIME.get(codec, "image/" + fmt)
             self.uploads[public_id] = UploadRecord(
-                public_id, data, dict(params), fmt, width, height, content_type, response)
+                public_id, data, dict(params), fmt, width, height, content_type, response
+            )
         return json_response(200, response)
 
-    def _destroy(self, params: dict):
-        """Delete an image and answer like Cloudinary's destroy endpoint."""
+    def _destroy(self, params: dict, resource_type: str = "image"):
+        """Delete an image (or raw file: asked for under its own resource type) like Cloudinary's destroy endpoint."""
         public_id = params.get("public_id")
         if not public_id:
             return _error(400, "Missing required parameter - public_id")
         with self._lock:
-            found = self.uploads.pop(public_id, None)
+            stored = self.uploads.get(public_id)
+            found = None
+            if stored is not None and stored.response["resource_type"] == resource_type:
+                found = self.uploads.pop(public_id)
             if found:
                 self.destroyed.append(public_id)
         return json_response(200, {"result": "ok" if found else "not found"})
@@ -224,7 +241,8 @@ def _parse_form(content_type: str, body: bytes) -> tuple[dict, tuple[str | None,
     if not content_type.startswith("multipart/form-data"):
         raise ValueError("Expected multipart/form-data, got %r" % content_type)
     message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
     if not message.is_multipart():
         raise ValueError("Malformed multipart body")
     params: dict[str, str] = {}

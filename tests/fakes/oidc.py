@@ -52,9 +52,17 @@ class FakeOIDCIssuer(LocalServer):
         with self._lock:
             return self.requests.count(("POST", "/token"))
 
-    def queue_login(self, email: str, sub: str | None = None, email_verified: bool = True,
-                    name: str | None = None, picture: str | None = None, hd: str | None = None,
-                    error: str | None = None, **faults) -> dict:
+    def queue_login(
+        self,
+        email: str,
+        sub: str | None = None,
+        email_verified: bool = True,
+        name: str | None = None,
+        picture: str | None = None,
+        hd: str | None = None,
+        error: str | None = None,
+        **faults,
+    ) -> dict:
         """Queue the identity the next /authorize call signs in (FIFO) and return its user claims."""
         unknown = set(faults) - FAULTS
         if unknown:
@@ -65,6 +73,32 @@ class FakeOIDCIssuer(LocalServer):
         with self._lock:
             self._logins.append({"claims": claims, "error": error, "faults": faults})
         return dict(claims)
+
+    def mint_id_token(
+        self,
+        email: str,
+        email_verified: bool = True,
+        aud: str | None = None,
+        expired: bool = False,
+        foreign_key: bool = False,
+        **claims,
+    ) -> str:
+        """Sign an ID token as a mobile app gets it from Google's own sign-in (its own nonce, no code exchange)."""
+        now = int(time.time()) - (2 * TOKEN_TTL if expired else 0)
+        payload = {
+            "iss": self.issuer,
+            "azp": self.client_id,
+            "aud": aud or self.client_id,
+            "sub": _stable_sub(email),
+            "email": email,
+            "email_verified": email_verified,
+            "nonce": secrets.token_urlsafe(8),
+            "iat": now,
+            "exp": now + TOKEN_TTL,
+            **claims,
+        }
+        key = self._foreign() if foreign_key else self._key
+        return jwt.encode({"alg": "RS256", "kid": KID, "typ": "JWT"}, payload, key)
 
     def _route(self, method: str, path: str, query: dict, headers, body: bytes):
         """Dispatch to the endpoint for method and path."""
@@ -82,22 +116,38 @@ class FakeOIDCIssuer(LocalServer):
     def _discovery(self, query, headers, body):
         """Serve the provider metadata Authlib loads via server_metadata_url."""
         base = self.issuer
-        return json_response(200, {
-            "issuer": base,
-            "authorization_endpoint": base + "/authorize",
-            "token_endpoint": base + "/token",
-            "userinfo_endpoint": base + "/userinfo",
-            "jwks_uri": base + "/jwks",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "email", "profile"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-            "claims_supported": ["aud", "azp", "at_hash", "email", "email_verified", "exp", "hd",
-                                 "iat", "iss", "name", "nonce", "picture", "sub"],
-            "code_challenge_methods_supported": ["plain", "S256"],
-            "grant_types_supported": ["authorization_code"],
-        })
+        return json_response(
+            200,
+            {
+                "issuer": base,
+                "authorization_endpoint": base + "/authorize",
+                "token_endpoint": base + "/token",
+                "userinfo_endpoint": base + "/userinfo",
+                "jwks_uri": base + "/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "scopes_supported": ["openid", "email", "profile"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+                "claims_supported": [
+                    "aud",
+                    "azp",
+                    "at_hash",
+                    "email",
+                    "email_verified",
+                    "exp",
+                    "hd",
+                    "iat",
+                    "iss",
+                    "name",
+                    "nonce",
+                    "picture",
+                    "sub",
+                ],
+                "code_challenge_methods_supported": ["plain", "S256"],
+                "grant_types_supported": ["authorization_code"],
+            },
+        )
 
     def _authorize(self, query, headers, body):
         """Sign in the next queued identity and send the browser back with a code or an error."""
@@ -111,8 +161,9 @@ class FakeOIDCIssuer(LocalServer):
         if query.get("response_type") != "code":
             return _redirect(redirect_uri, error="unsupported_response_type", state=state)
         if "openid" not in query.get("scope", "").split():
-            return _redirect(redirect_uri, error="invalid_scope",
-                             error_description="scope must include openid", state=state)
+            return _redirect(
+                redirect_uri, error="invalid_scope", error_description="scope must include openid", state=state
+            )
         with self._lock:
             login = self._logins.popleft() if self._logins else None
         if login is None:
@@ -139,9 +190,9 @@ class FakeOIDCIssuer(LocalServer):
         form = dict(parse_qsl(body.decode("utf-8")))
         client_id, client_secret = _client_credentials(headers, form)
         if client_id != self.client_id or not hmac.compare_digest(
-                (client_secret or "").encode(), self.client_secret.encode()):
-            return json_response(401, {"error": "invalid_client"},
-                                 **{"WWW-Authenticate": 'Basic realm="fake-oidc"'})
+            (client_secret or "").encode(), self.client_secret.encode()
+        ):
+            return json_response(401, {"error": "invalid_client"}, **{"WWW-Authenticate": 'Basic realm="fake-oidc"'})
         if form.get("grant_type") != "authorization_code":
             return json_response(400, {"error": "unsupported_grant_type"})
         with self._lock:
@@ -156,13 +207,17 @@ class FakeOIDCIssuer(LocalServer):
         access_token = secrets.token_urlsafe(32)
         with self._lock:
             self._access_tokens[access_token] = (dict(grant["login"]["claims"]), time.time() + TOKEN_TTL)
-        return json_response(200, {
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": TOKEN_TTL,
-            "scope": grant["scope"],
-            "id_token": self._mint_id_token(grant, access_token),
-        }, **{"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return json_response(
+            200,
+            {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": TOKEN_TTL,
+                "scope": grant["scope"],
+                "id_token": self._mint_id_token(grant, access_token),
+            },
+            **{"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
 
     def _mint_id_token(self, grant: dict, access_token: str) -> str:
         """Sign the ID token, bending only the claim or key a queued fault asks for."""
@@ -203,8 +258,9 @@ class FakeOIDCIssuer(LocalServer):
         with self._lock:
             entry = self._access_tokens.get(token) if scheme.lower() == "bearer" else None
         if entry is None or entry[1] < time.time():
-            return json_response(401, {"error": "invalid_token"},
-                                 **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            return json_response(
+                401, {"error": "invalid_token"}, **{"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            )
         return json_response(200, entry[0])
 
 

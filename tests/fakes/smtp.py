@@ -54,8 +54,9 @@ class SMTPServer:
 
     async def handle_DATA(self, server, session, envelope):
         """aiosmtpd hook: keep the message and accept it."""
-        received = Received(envelope.mail_from, list(envelope.rcpt_tos),
-                            message_from_bytes(envelope.content, policy=policy.default))
+        received = Received(
+            envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)
+        )
         with self._arrived:
             self.messages.append(received)
             self._arrived.notify_all()

@@ -32,6 +32,7 @@ REDIRECT_URI = "http://localhost/callback"
 
 # --- OpenID Connect ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def issuer():
     """A running issuer, fresh per test so queued logins never leak between tests."""
@@ -47,18 +48,26 @@ def make_app(issuer: FakeOIDCIssuer, strict: bool = True, pkce: bool = False) ->
     if pkce:
         client_kwargs["code_challenge_method"] = "S256"
     oauth = OAuth(app)
-    oauth.register("google", client_id=issuer.client_id, client_secret=issuer.client_secret,
-                   server_metadata_url=issuer.discovery_url, client_kwargs=client_kwargs)
+    oauth.register(
+        "google",
+        client_id=issuer.client_id,
+        client_secret=issuer.client_secret,
+        server_metadata_url=issuer.discovery_url,
+        client_kwargs=client_kwargs,
+    )
     # Authlib checks only iss by default; aud has to be asked for (see test_authlib_default_ignores_aud).
-    claims_options = {
-        "iss": {"essential": True, "values": [issuer.issuer]},
-        "aud": {"essential": True, "values": [issuer.client_id]},
-    } if strict else None
+    claims_options = (
+        {
+            "iss": {"essential": True, "values": [issuer.issuer]},
+            "aud": {"essential": True, "values": [issuer.client_id]},
+        }
+        if strict
+        else None
+    )
 
     @app.get("/login")
     def login():
-        return oauth.google.authorize_redirect(url_for("callback", _external=True),
-                                               nonce=secrets.token_urlsafe(16))
+        return oauth.google.authorize_redirect(url_for("callback", _external=True), nonce=secrets.token_urlsafe(16))
 
     @app.get("/callback")
     def callback():
@@ -83,10 +92,21 @@ def sign_in(app: Flask) -> tuple[dict, object]:
 
 def authorize(issuer: FakeOIDCIssuer, **overrides) -> requests.Response:
     """Call /authorize directly with valid parameters, changed or dropped (None) by overrides."""
-    params = {"client_id": issuer.client_id, "redirect_uri": REDIRECT_URI, "response_type": "code",
-              "scope": "openid email", "state": "st4te", "nonce": "n0nce", **overrides}
-    return requests.get(issuer.issuer + "/authorize", allow_redirects=False, timeout=5,
-                        params={key: value for key, value in params.items() if value is not None})
+    params = {
+        "client_id": issuer.client_id,
+        "redirect_uri": REDIRECT_URI,
+        "response_type": "code",
+        "scope": "openid email",
+        "state": "st4te",
+        "nonce": "n0nce",
+        **overrides,
+    }
+    return requests.get(
+        issuer.issuer + "/authorize",
+        allow_redirects=False,
+        timeout=5,
+        params={key: value for key, value in params.items() if value is not None},
+    )
 
 
 def issue_code(issuer: FakeOIDCIssuer, **overrides) -> str:
@@ -103,8 +123,9 @@ def exchange(issuer: FakeOIDCIssuer, code: str, auth=None, **form) -> requests.R
 
 
 def test_code_flow_signs_in_the_queued_identity(issuer):
-    expected = issuer.queue_login("ada@example.org", name="Ada Lovelace",
-                                  picture="https://example.org/ada.png", hd="example.org")
+    expected = issuer.queue_login(
+        "ada@example.org", name="Ada Lovelace", picture="https://example.org/ada.png", hd="example.org"
+    )
     sent, response = sign_in(make_app(issuer))
 
     assert response.status_code == 200
@@ -115,8 +136,12 @@ def test_code_flow_signs_in_the_queued_identity(issuer):
     assert userinfo["nonce"] == sent["nonce"]
     assert (userinfo["iss"], userinfo["aud"], userinfo["azp"]) == (issuer.issuer,) + (issuer.client_id,) * 2
     assert userinfo["exp"] - userinfo["iat"] == 3600
-    assert issuer.requests == [("GET", "/.well-known/openid-configuration"), ("GET", "/authorize"),
-                               ("POST", "/token"), ("GET", "/jwks")]
+    assert issuer.requests == [
+        ("GET", "/.well-known/openid-configuration"),
+        ("GET", "/authorize"),
+        ("POST", "/token"),
+        ("GET", "/jwks"),
+    ]
     assert issuer.token_requests == 1
 
     # Check the signature independently of Authlib, straight against the published JWKS.
@@ -143,13 +168,16 @@ def test_pkce_s256_flow_succeeds(issuer):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("fault, error, claim", [
-    ({"nonce": "replayed"}, InvalidClaimError, "nonce"),
-    ({"aud": "another-client"}, InvalidClaimError, "aud"),
-    ({"iss": "https://accounts.example.com"}, InvalidClaimError, "iss"),
-    ({"expired": True}, ExpiredTokenError, "exp"),
-    ({"foreign_key": True}, BadSignatureError, None),
-])
+@pytest.mark.parametrize(
+    "fault, error, claim",
+    [
+        ({"nonce": "replayed"}, InvalidClaimError, "nonce"),
+        ({"aud": "another-client"}, InvalidClaimError, "aud"),
+        ({"iss": "https://accounts.example.com"}, InvalidClaimError, "iss"),
+        ({"expired": True}, ExpiredTokenError, "exp"),
+        ({"foreign_key": True}, BadSignatureError, None),
+    ],
+)
 def test_id_token_faults_fail_validation(issuer, fault, error, claim):
     issuer.queue_login("ada@example.org", **fault)
     with pytest.raises(error) as caught:
@@ -234,6 +262,7 @@ def test_stopped_issuer_refuses_connections():
 
 # --- Cloudinary -------------------------------------------------------------------------------
 
+
 def image_bytes(size=(32, 24), fmt="PNG") -> bytes:
     """Encode a small solid image."""
     buffer = io.BytesIO()
@@ -283,14 +312,14 @@ def test_upload_naming_options(cloud):
     named = cloudinary.uploader.upload(io.BytesIO(jpeg), public_id="avatar", folder="users/7")
     assert (named["public_id"], named["format"]) == ("users/7/avatar", "jpg")
 
-    kept = cloudinary.uploader.upload(io.BytesIO(image_bytes()), public_id="avatar", folder="users/7",
-                                      overwrite=False)
+    kept = cloudinary.uploader.upload(io.BytesIO(image_bytes()), public_id="avatar", folder="users/7", overwrite=False)
     assert kept["existing"] is True and kept["format"] == "jpg"
     replaced = cloudinary.uploader.upload(io.BytesIO(image_bytes()), public_id="users/7/avatar")
     assert replaced["format"] == "png" and replaced["version"] > named["version"]
 
-    by_name = cloudinary.uploader.upload(io.BytesIO(jpeg), filename="My photo.jpg",
-                                         use_filename=True, unique_filename=False)
+    by_name = cloudinary.uploader.upload(
+        io.BytesIO(jpeg), filename="My photo.jpg", use_filename=True, unique_filename=False
+    )
     assert (by_name["public_id"], by_name["original_filename"]) == ("My_photo", "My photo")
     unique = cloudinary.uploader.upload(io.BytesIO(jpeg), filename="me.jpg", use_filename=True)
     assert unique["public_id"].startswith("me_") and len(unique["public_id"]) == len("me_") + 6
@@ -314,9 +343,11 @@ def test_bad_credentials_are_rejected(cloud):
 
 def test_stale_timestamp_is_rejected(cloud):
     two_hours_ago = str(int(time.time()) - 7200)
-    with mock.patch("cloudinary.utils.now", return_value=two_hours_ago):
-        with pytest.raises(cloudinary.exceptions.BadRequest, match="Stale request"):
-            cloudinary.uploader.upload(io.BytesIO(image_bytes()))
+    with (
+        mock.patch("cloudinary.utils.now", return_value=two_hours_ago),
+        pytest.raises(cloudinary.exceptions.BadRequest, match="Stale request"),
+    ):
+        cloudinary.uploader.upload(io.BytesIO(image_bytes()))
 
 
 def test_signing_covers_sha256_lists_and_ampersands(cloud):

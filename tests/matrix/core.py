@@ -1,19 +1,41 @@
 """Who may reach the home page, health checks, sign-in and the access pages."""
 
-from . import ADMIN_ONLY, LOGIN, REDIRECT, STATUS, Route, outcomes
+from . import ADMIN_ONLY, LOGIN, REDIRECT, ROLES, Route, outcomes
 
-EVERYONE_200 = {role: 200 for role in ("anonymous", "pending", "rejected", "suspended", "user", "other_user", "admin")}
-SIGNED_IN_BASE = {"anonymous": LOGIN, "pending": 200, "rejected": 200, "suspended": 200, "user": REDIRECT, "other_user": REDIRECT, "admin": REDIRECT}
+EVERYONE_200 = {role: 200 for role in ROLES}
+SIGNED_IN_BASE = {
+    "anonymous": LOGIN,
+    "pending": 200,
+    "rejected": 200,
+    "suspended": 200,
+    "user": REDIRECT,
+    "other_user": REDIRECT,
+    "admin": REDIRECT,
+}
 
 ROUTES = [
     Route("GET", "main.home", EVERYONE_200),
     Route("GET", "health.liveness", EVERYONE_200),
     Route("GET", "health.readiness", EVERYONE_200),
     # Signed-in people are sent on from the sign-in page.
-    Route("GET", "auth.login", outcomes(EVERYONE_200, pending=REDIRECT, rejected=REDIRECT, suspended=REDIRECT, user=REDIRECT, other_user=REDIRECT, admin=REDIRECT)),
+    Route(
+        "GET",
+        "auth.login",
+        outcomes(
+            EVERYONE_200,
+            pending=REDIRECT,
+            rejected=REDIRECT,
+            suspended=REDIRECT,
+            user=REDIRECT,
+            other_user=REDIRECT,
+            admin=REDIRECT,
+        ),
+    ),
     # Google is not configured in the matrix app.
     Route("GET", "auth.google_start", {role: 404 for role in EVERYONE_200}),
-    Route("GET", "auth.google_callback", {role: 400 for role in EVERYONE_200}, args=lambda w: {"error": "access_denied"}),
+    Route(
+        "GET", "auth.google_callback", {role: 400 for role in EVERYONE_200}, args=lambda w: {"error": "access_denied"}
+    ),
     Route("POST", "auth.dev_login", {role: 404 for role in EVERYONE_200}, data=lambda w: {"email": "x@example.com"}),
     Route("POST", "auth.logout", {role: REDIRECT for role in EVERYONE_200}),
     Route("GET", "access.status", SIGNED_IN_BASE),
@@ -25,12 +47,18 @@ ROUTES = [
         outcomes(SIGNED_IN_BASE, pending=REDIRECT, rejected=REDIRECT, suspended=REDIRECT),
         data=lambda w: {"reason": "I need to see the project specifications."},
     ),
-    Route("GET", "access.queue", outcomes(ADMIN_ONLY, admin=200)),
+    # The approval queue: administrators and approvers; an auditor reads requests in the back office only.
+    Route("GET", "access.queue", outcomes(ADMIN_ONLY, approver=200, auditor=403, admin=200)),
     Route(
         "POST",
         "access.decide",
-        outcomes(ADMIN_ONLY, admin=REDIRECT),
+        outcomes(ADMIN_ONLY, approver=REDIRECT, auditor=403, admin=REDIRECT),
         args=lambda w: {"request_id": w.access_request.id, "decision": "approve"},
     ),
-    Route("POST", "access.decide_batch", outcomes(ADMIN_ONLY, admin=REDIRECT), data=lambda w: {"decision": "approve", "ids": [w.access_request.id]}),
+    Route(
+        "POST",
+        "access.decide_batch",
+        outcomes(ADMIN_ONLY, approver=REDIRECT, auditor=403, admin=REDIRECT),
+        data=lambda w: {"decision": "approve", "ids": [w.access_request.id]},
+    ),
 ]

@@ -3,7 +3,6 @@
 from tests import factories
 
 from . import NOT_APPROVED, REDIRECT, ROLES, Route, outcomes
-from .projects import ids
 
 OWNER_CHANGES = {"user": REDIRECT, "other_user": 404, "admin": 404}
 
@@ -19,6 +18,16 @@ def _shared(w):
 ROUTES = [
     # The link is the permission: anyone holding it reads the project, in any account state.
     Route("GET", "share.view", {role: 200 for role in ROLES}, args=_shared),
-    Route("POST", "share.create", outcomes(NOT_APPROVED, **OWNER_CHANGES), args=lambda w: {"project_id": ids(w)["project"]}),
-    Route("POST", "share.revoke", outcomes(NOT_APPROVED, **OWNER_CHANGES), args=lambda w: {"project_id": ids(w)["project"]}),
+    Route(
+        "POST",
+        "share.create",
+        outcomes(NOT_APPROVED, **OWNER_CHANGES),
+        args=lambda w: {"project_id": w.project.id},
+    ),
+    Route(
+        "POST",
+        "share.revoke",
+        outcomes(NOT_APPROVED, **OWNER_CHANGES),
+        args=lambda w: {"project_id": w.project.id},
+    ),
 ]

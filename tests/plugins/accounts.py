@@ -3,17 +3,18 @@
 import pytest
 
 from tests import factories
+from webapp.auth.session import session_value_for
 
 
 class SignIn:
-    """Signs the test client in as a user by writing Flask-Login's session keys."""
+    """Signs the test client in as a user: a live server-side session and Flask-Login's session keys."""
 
     def __init__(self, client):
         self.client = client
 
     def as_user(self, user):
         with self.client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = session_value_for(user)
             session["_fresh"] = True
         return user
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from webapp.auth.session import session_value_for
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -48,7 +50,8 @@ class LiveServer:
     def session_cookie_for(self, user):
         """A signed session cookie that signs the browser in as ``user``."""
         serializer = self.app.session_interface.get_signing_serializer(self.app)
-        value = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+        with self.app.app_context():
+            value = serializer.dumps({"_user_id": session_value_for(user), "_fresh": True})
         return {"name": self.app.config["SESSION_COOKIE_NAME"], "value": value, "url": self.url}
 
 

@@ -8,6 +8,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
+from tests.api_support import check_api_response
 from webapp.extensions import db
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -32,6 +33,8 @@ class TestClient(FlaskClient):
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()  # the request may have changed rows the test holds
+        # Every answer under /api is checked against its OpenAPI description (tests/api_support.py).
+        check_api_response(self.application, response)
         return response
 
     def csrf_token(self):

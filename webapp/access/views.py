@@ -5,25 +5,21 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..errors import DomainError, NotFound
+from ..exceptions import DomainError, NotFound
 from ..extensions import db, limiter
 from ..htmx import is_partial, render_page_or_partial, toast
+from ..ids import parse_ids
 from ..models import AccessRequest, RequestStatus
-from ..permissions import admin_only, signed_in
+from ..permissions import approvers_only, signed_in
 from ..services import access
-from ..services.mail import Mailer
+from ..services.mail import current_mailer
 
 bp = Blueprint("access", __name__)
 
 
-def mailer():
-    """The mailer for this request, linking back to this site."""
-    return Mailer.from_config(current_app.config, request.host_url)
-
-
 def _policy():
-    """The access rules' settings for this app."""
-    return access.AccessPolicy.from_config(current_app.config)
+    """The access rules as the site settings say for this request."""
+    return access.AccessPolicy.current()
 
 
 def _per_user():
@@ -53,7 +49,7 @@ def submit_request():
     """Record why the person wants access; a bad reason comes back in place with the text kept."""
     reason = request.form.get("reason", "")
     try:
-        access.request_access(current_user, reason, _policy(), mailer())
+        access.request_access(current_user, reason, _policy(), current_mailer())
     except access.InvalidInput as error:
         context = _status_context(reason=reason, error=error.message)
         return render_page_or_partial("access/status.html", "access/_request_panel.html", error.status, **context)
@@ -70,10 +66,13 @@ def submit_request():
 
 def _status_context(reason="", error=None):
     """What the status page shows: the latest request, and whether (or from when) the person may ask."""
+    policy = _policy()
     latest = access.latest_request(current_user)
-    may_ask_at = access.can_ask_again_at(current_user, _policy())
-    may_ask = current_user.status in ("pending", "rejected") and may_ask_at is None and not (
-        latest is not None and latest.status == RequestStatus.pending
+    may_ask_at = access.can_ask_again_at(current_user, policy)
+    may_ask = (
+        current_user.status in ("pending", "rejected")
+        and may_ask_at is None
+        and not (latest is not None and latest.status == RequestStatus.pending)
     )
     return {
         "user": current_user,
@@ -82,13 +81,14 @@ def _status_context(reason="", error=None):
         "may_ask_at": may_ask_at,
         "reason": reason,
         "error": error,
-        "reason_min": access.REASON_MIN,
+        "reason_min": policy.reason_min if policy.reason_required else 0,
+        "reason_required": policy.reason_required,
         "reason_max": access.REASON_MAX,
     }
 
 
 @bp.get("/queue")
-@admin_only
+@approvers_only
 def queue():
     """Pending requests, oldest first, with the reasons given."""
     pending = db.session.scalars(
@@ -100,8 +100,8 @@ def queue():
     return render_page_or_partial("access/queue.html", "access/_queue_list.html", requests=pending)
 
 
-@bp.post("/queue/<int:request_id>/<any(approve, reject):decision>")
-@admin_only
+@bp.post("/queue/<id:request_id>/<any(approve, reject):decision>")
+@approvers_only
 def decide(request_id, decision):
     """Approve or reject one request; the row is replaced by its outcome."""
     access_request = db.session.get(AccessRequest, request_id)
@@ -110,7 +110,7 @@ def decide(request_id, decision):
     note = request.form.get("note", "")
     action = access.approve if decision == "approve" else access.reject
     try:
-        action(access_request, current_user, mailer(), note=note)
+        action(access_request, current_user, current_mailer(), note=note)
     except DomainError as error:
         db.session.rollback()
         toast(error.message, "error")
@@ -123,16 +123,18 @@ def decide(request_id, decision):
 
 
 @bp.post("/queue/batch")
-@admin_only
+@approvers_only
 def decide_batch():
     """Apply one decision to every selected request."""
     decision = request.form.get("decision")
-    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    ids = parse_ids(request.form.getlist("ids"))
     if decision not in ("approve", "reject") or not ids:
         toast("Select at least one request and a decision.", "error")
     else:
         try:
-            decided, problems = access.decide_many(ids, current_user, decision, mailer(), note=request.form.get("note"))
+            decided, problems = access.decide_many(
+                ids, current_user, decision, current_mailer(), note=request.form.get("note")
+            )
         except DomainError as error:
             db.session.rollback()
             toast(error.message, "error")

@@ -4,14 +4,16 @@ from flask import abort, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
+from flask_admin.model.template import DeleteRowAction
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..access.views import mailer
-from ..errors import DomainError
+from ..exceptions import DomainError
 from ..extensions import db
-from ..models import AccessRequest, RequestStatus
+from ..ids import parse_ids
+from ..models import AccessRequest, RequestStatus, Role
 from ..services import access
+from ..services.mail import current_mailer
 from .actions import report, selected
 from .base import AdminModelView, ReadOnlyRowsMixin, RowButton
 
@@ -43,14 +45,38 @@ class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
     column_filters = ("status", "created_at", "decided_at", "user.email")
     column_sortable_list = ("id",)
     column_formatters = {"reason": _reason_column}
+    column_formatters_export = {}  # the CSV gets the whole reason as written, not the list's markup
     column_labels = {"user": "Person", "user.email": "Person's e-mail", "decision_note": "Note"}
     row_buttons = (
         RowButton("approve", "Approve", "outline-success", _is_pending),
         RowButton("reject", "Reject", "outline-danger", _is_pending),
     )
 
+    back_office_roles = ("admin", "auditor", "approver")
+
     def row_is_locked(self, row):
         return row.is_decided
+
+    def is_accessible(self):
+        if not super().is_accessible():
+            return False
+        if current_user.role != Role.approver:
+            return True
+        # An approver decides requests here and reads them; nothing else (no delete, no other action).
+        name = (request.endpoint or "").rpartition(".")[2]
+        if name == "action_view":
+            return request.form.get("action") in DECISIONS
+        return name not in ("create_view", "edit_view", "delete_view", "ajax_update")
+
+    def allows_row_action(self, action, row):
+        if isinstance(action, DeleteRowAction) and current_user.role == Role.approver:
+            return False
+        return super().allows_row_action(action, row)
+
+    def is_action_allowed(self, name):
+        if current_user.role == Role.approver and name not in DECISIONS:
+            return False
+        return super().is_action_allowed(name)
 
     def search_placeholder(self):
         return "Person's e-mail or name"
@@ -93,11 +119,13 @@ class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
         decision = request.form.get("decision")
         if decision not in DECISIONS:
             abort(400)
-        ids = [int(value) for value in request.form.getlist("rowid") if value.isdigit()]
+        ids = parse_ids(request.form.getlist("rowid"))
         note = request.form.get("note", "")
         try:
             access.validate_note(note)
-            decided, problems = access.decide_many(ids, current_user._get_current_object(), decision, mailer(), note=note)
+            decided, problems = access.decide_many(
+                ids, current_user._get_current_object(), decision, current_mailer(), note=note
+            )
         except DomainError as error:
             db.session.rollback()
             return self._confirm(ids, decision, note, error.message, error.status)

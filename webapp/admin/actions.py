@@ -4,14 +4,15 @@ from flask import flash
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..errors import DomainError
+from ..exceptions import DomainError
 from ..extensions import db
+from ..ids import parse_ids
 from ..models import User
 
 
 def selected(model, ids):
     """The rows of ``model`` whose ids were ticked, in id order (unknown ids are ignored)."""
-    keys = [int(value) for value in ids if str(value).isdigit()]
+    keys = parse_ids(str(value) for value in ids)
     return db.session.scalars(select(model).where(model.id.in_(keys)).order_by(model.id)).all()
 
 

@@ -31,10 +31,36 @@ class AuditLogView(AdminModelView):
     can_edit = False
     can_delete = False
     column_list = ("id", "created_at", "actor_email", "action", "target", "details", "ip")
-    column_details_list = ("id", "created_at", "actor_email", "actor_id", "action", "target_type", "target_id", "details", "ip")
-    column_export_list = ("id", "created_at", "actor_email", "actor_id", "action", "target_type", "target_id", "details", "ip")
+    column_details_list = (
+        "id",
+        "created_at",
+        "actor_email",
+        "actor_id",
+        "action",
+        "target_type",
+        "target_id",
+        "details",
+        "ip",
+    )
+    column_export_list = (
+        "id",
+        "created_at",
+        "actor_email",
+        "actor_id",
+        "action",
+        "target_type",
+        "target_id",
+        "details",
+        "ip",
+    )
     column_filters = ("actor.email", "actor_id", "action", "target_type", "target_id", "created_at")
     column_sortable_list = ("id", "created_at")
     column_formatters = {"target": _target_column, "details": formatters.details_column, "actor_email": _actor_column}
     column_formatters_detail = {"details": formatters.details_column}
-    column_labels = {"created_at": "When", "actor_email": "Who", "actor.email": "Actor's e-mail", "actor_id": "Actor id", "ip": "IP"}
+    column_labels = {
+        "created_at": "When",
+        "actor_email": "Who",
+        "actor.email": "Actor's e-mail",
+        "actor_id": "Actor id",
+        "ip": "IP",
+    }

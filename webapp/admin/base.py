@@ -1,6 +1,6 @@
 """What every back-office view shares: the admin-only gate, CSRF through Flask-WTF, the look, fast lists, history."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import DeleteRowAction
 from flask_login import current_user
@@ -9,25 +9,43 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..permissions import admits_to_back_office
 from ..templating import user_theme
 from ..urls import url_for_record
-from . import formatters
+from . import formatters, paging
 from .filters import HyperdeskFilterConverter
 from .history import recording_changes
+from .inputs import ClientInputMixin
 
 # Cells a spreadsheet would read as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-class AdminAccessMixin:
-    """Admit approved administrators; send others to sign-in (anonymous) or a 403 page.
+# Endpoints of a model view that show or take a change: an auditor reads, never writes.
+WRITE_FORMS = frozenset({"create_view", "edit_view", "delete_view", "ajax_update", "action_view"})
 
-    The access gate (webapp/permissions.py) already guards every admin blueprint; this is
-    the second lock, and it hides menu entries from anyone it would refuse.
+
+def _reading_only():
+    """True for an auditor's request: every change is hidden (and refused by the gate and the view)."""
+    return has_request_context() and current_user.is_authenticated and current_user.is_auditor
+
+
+class AdminAccessMixin:
+    """Admit the roles this view names (administrators; auditors to read); others get sign-in or a 403 page.
+
+    The access gate (webapp/permissions.py) already guards every admin blueprint with the
+    same ``back_office_roles``; this is the second lock, finer (an auditor never reaches a
+    form that changes data), and it hides menu entries from anyone it would refuse.
     """
 
+    back_office_roles = ("admin", "auditor")
+
     def is_accessible(self):
-        return current_user.is_authenticated and current_user.is_admin
+        if not (current_user.is_authenticated and admits_to_back_office(current_user, self.endpoint, request.method)):
+            return False
+        if current_user.is_auditor:
+            return (request.endpoint or "").rpartition(".")[2] not in WRITE_FORMS
+        return True
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
@@ -41,6 +59,16 @@ class AdminAccessMixin:
         return super().render(template, **kwargs)
 
 
+def _unless_reading(name):
+    def read(view):
+        return getattr(view, f"_declared_{name}") and not _reading_only()
+
+    def write(view, value):
+        setattr(view, f"_declared_{name}", value)
+
+    return property(read, write)
+
+
 class RowButton:
     """A one-click action in a list row: a small POST form to the view's action endpoint."""
 
@@ -51,12 +79,13 @@ class RowButton:
         self.applies = applies
 
 
-class AdminModelView(AdminAccessMixin, ModelView):
+class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
     """The base of every model page in the back office.
 
     Subclasses say which columns to list, search, filter and edit; this class makes every
-    list cheap on big tables, every POST carry the app's CSRF token, and every create,
-    edit and delete leave an audit entry in the same transaction.
+    list cheap on big tables, every POST carry the app's CSRF token, every create,
+    edit and delete leave an audit entry in the same transaction, and every value read
+    from the browser pass the app's id and text rules (inputs.py).
     """
 
     # The app's CSRFProtect checks every POST; Flask-Admin's SecureForm would reject its tokens.
@@ -78,10 +107,26 @@ class AdminModelView(AdminAccessMixin, ModelView):
     export_types = ["csv"]
     # An export streams at most this many rows of the current search and filters.
     export_max_rows = 50_000
+    # Whether the dashboard shows this table's row count.
+    dashboard_count = False
     column_type_formatters = formatters.TYPE_FORMATTERS
     column_type_formatters_detail = formatters.DETAIL_TYPE_FORMATTERS
     column_type_formatters_export = formatters.EXPORT_TYPE_FORMATTERS
     row_buttons = ()
+    _declared_can_create = _declared_can_edit = _declared_can_delete = True
+    can_create = _unless_reading("can_create")
+    can_edit = _unless_reading("can_edit")
+    can_delete = _unless_reading("can_delete")
+
+    def __init_subclass__(cls, **kwargs):
+        # can_create / can_edit / can_delete as a view declares them, turned off for an auditor's requests
+        # (the list then offers no Create tab, edit or delete buttons, bulk delete or inline edits).
+        super().__init_subclass__(**kwargs)
+        for name in ("can_create", "can_edit", "can_delete"):
+            declared = cls.__dict__.get(name)
+            if isinstance(declared, bool):
+                setattr(cls, f"_declared_{name}", declared)
+                setattr(cls, name, _unless_reading(name))
 
     def __init__(self, model, **kwargs):
         kwargs.setdefault("endpoint", f"admin_{model.__tablename__}")
@@ -94,6 +139,14 @@ class AdminModelView(AdminAccessMixin, ModelView):
             record_id = kwargs.pop("id")
             return url_for_record(endpoint, "id", record_id, **kwargs)
         return super().get_url(endpoint, **kwargs)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # A deep page finds its ids first, then joins owners and images for those rows only (paging.py).
+        key = getattr(self.model, self._primary_key, None) if isinstance(self._primary_key, str) else None
+        if not (execute and page and key is not None):
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
+        return count, paging.rows_in_order(self, key, paging.page_ids(query, key))
 
     def create_model(self, form):
         with recording_changes(current_user):
@@ -117,10 +170,16 @@ class AdminModelView(AdminAccessMixin, ModelView):
 
     def get_export_value(self, model, name):
         value = super().get_export_value(model, name)
+        if isinstance(value, Markup):
+            # A list formatter's HTML has no place in a spreadsheet: its text only.
+            value = value.striptags()
         if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
             # A spreadsheet would run "=HYPERLINK(...)" typed by a user; a leading quote keeps it text.
             return "'" + value
         return value
+
+    def is_action_allowed(self, name):
+        return not _reading_only() and super().is_action_allowed(name)
 
     def buttons_for(self, row):
         """The one-click actions that apply to ``row`` (the service still has the last word)."""

@@ -1,11 +1,13 @@
 """The back office's home page: who is waiting, how many people and records there are, what happened last."""
 
+from flask import redirect, url_for
 from flask_admin import AdminIndexView, expose
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import AccessRequest, AccountStatus, Asset, AuditEvent, BulletItem, Project, RequestStatus, Specification, User
+from ..models import AccessRequest, AccountStatus, AuditEvent, RequestStatus, User
 from ..services import access
 from .base import AdminAccessMixin
 from .counts import row_count
@@ -37,16 +39,19 @@ def latest_events(limit=EVENTS_SHOWN):
 
 
 class DashboardView(AdminAccessMixin, AdminIndexView):
-    """The back office's home page."""
+    """The back office's home page (an approver's is the access requests list, all they may use)."""
+
+    back_office_roles = ("admin", "auditor", "approver")
 
     @expose("/")
     def index(self):
         """Pending requests first, then people, records and the latest audit entries."""
+        if not (current_user.is_admin or current_user.is_auditor):
+            return redirect(url_for("admin_access_request.index_view"))
         records = [
-            ("Projects", row_count(Project), "admin_project.index_view"),
-            ("Specifications", row_count(Specification), "admin_specification.index_view"),
-            ("Bullet items", row_count(BulletItem), "admin_bullet_item.index_view"),
-            ("Assets", row_count(Asset), "admin_asset.index_view"),
+            (view.name, row_count(view.model), f"{view.endpoint}.index_view")
+            for view in self.admin._views
+            if getattr(view, "dashboard_count", False)
         ]
         return self.render(
             "admin/index.html",

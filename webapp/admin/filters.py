@@ -1,6 +1,6 @@
 """List filters for our column types: UTC timestamps get after / before / between filters."""
 
-from datetime import timezone
+from datetime import UTC
 
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.model import filters as base_filters
@@ -8,7 +8,7 @@ from flask_admin.model import filters as base_filters
 
 def _utc(value):
     # The date picker sends naive times; every timestamp in Hyperdesk is UTC.
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 class UTCAfterFilter(sqla_filters.DateTimeGreaterFilter):

@@ -9,7 +9,7 @@ from flask_admin.model.typefmt import DETAIL_FORMATTERS
 from markupsafe import Markup
 
 from ..extensions import db
-from ..services.uploads import thumbnail_url
+from ..uploads.service import thumbnail_url
 
 BADGE_STYLES = {
     "approved": "success",
@@ -53,9 +53,11 @@ def thumbnail(asset):
     url = thumbnail_url(asset, "thumb")
     if url is None:
         return ""
-    return Markup(
-        '<img class="hd-thumb" src="{}" alt="{}" width="{}" height="{}" loading="lazy">'
-    ).format(url, asset.key, THUMBNAIL_SIZE, THUMBNAIL_SIZE)
+    if asset.width == 0:  # a document (a file field's): a download link, not a picture
+        return Markup('<a href="{}" download="{}">{}</a>').format(url, asset.filename or "", asset.filename or "file")
+    return Markup('<img class="hd-thumb" src="{}" alt="{}" width="{}" height="{}" loading="lazy">').format(
+        url, asset.key, THUMBNAIL_SIZE, THUMBNAIL_SIZE
+    )
 
 
 def changes_html(details):
@@ -64,11 +66,17 @@ def changes_html(details):
         return ""
     changes = details.get("changes") or {}
     rows = Markup("").join(
-        Markup('<li><code>{}</code>: {} → {}</li>').format(field, _short(change.get("before")), _short(change.get("after")))
+        Markup("<li><code>{}</code>: {} → {}</li>").format(
+            field, _short(change.get("before")), _short(change.get("after"))
+        )
         for field, change in changes.items()
     )
     others = {key: value for key, value in details.items() if key != "changes"}
-    extra = Markup('<span class="text-muted small">{}</span>').format(json.dumps(others, ensure_ascii=False)) if others else ""
+    extra = (
+        Markup('<span class="text-muted small">{}</span>').format(json.dumps(others, ensure_ascii=False))
+        if others
+        else ""
+    )
     return Markup('<ul class="hd-changes">{}</ul>{}').format(rows, extra) if rows else extra
 
 
@@ -113,6 +121,11 @@ def _export_datetime(view, value, name):
 
 
 # Flask-Admin's defaults, with enums, records and timestamps shown our way.
-TYPE_FORMATTERS = {**DEFAULT_FORMATTERS, Enum: _enum_type_formatter, db.Model: _record_type_formatter, datetime: _datetime_type_formatter}
+TYPE_FORMATTERS = {
+    **DEFAULT_FORMATTERS,
+    Enum: _enum_type_formatter,
+    db.Model: _record_type_formatter,
+    datetime: _datetime_type_formatter,
+}
 DETAIL_TYPE_FORMATTERS = {**DETAIL_FORMATTERS, **TYPE_FORMATTERS}
 EXPORT_TYPE_FORMATTERS = {**EXPORT_FORMATTERS, Enum: _export_enum, db.Model: _export_record, datetime: _export_datetime}

@@ -48,7 +48,13 @@ def _collect(session, flush_context):
     pending = session.info.setdefault(PENDING, [])
     for obj in session.new:
         if _audited(obj):
-            pending.append(("created", obj, {key: _change(None, value) for key, value in _columns(obj).items() if value is not None}))
+            pending.append(
+                (
+                    "created",
+                    obj,
+                    {key: _change(None, value) for key, value in _columns(obj).items() if value is not None},
+                )
+            )
     for obj in session.dirty:
         if _audited(obj):
             changes = _updates(obj)
@@ -56,7 +62,13 @@ def _collect(session, flush_context):
                 pending.append(("updated", obj, changes))
     for obj in session.deleted:
         if _audited(obj):
-            pending.append(("deleted", obj, {key: _change(value, None) for key, value in _columns(obj).items() if value is not None}))
+            pending.append(
+                (
+                    "deleted",
+                    obj,
+                    {key: _change(value, None) for key, value in _columns(obj).items() if value is not None},
+                )
+            )
 
 
 def _write(session, flush_context):
@@ -87,11 +99,7 @@ def _audited(obj):
 def _columns(obj):
     """The column values the object holds, read without touching the database."""
     state = inspect(obj)
-    return {
-        attr.key: _jsonable(state.dict[attr.key])
-        for attr in state.mapper.column_attrs
-        if attr.key in state.dict
-    }
+    return {attr.key: _jsonable(state.dict[attr.key]) for attr in state.mapper.column_attrs if attr.key in state.dict}
 
 
 def _updates(obj):

@@ -1,5 +1,7 @@
 """The Users page: find people, correct their names, and change their status or role through the rules."""
 
+from functools import partial
+
 from flask import url_for
 from flask_admin.actions import action
 from flask_login import current_user
@@ -8,6 +10,17 @@ from ..models import AccountStatus, Role
 from ..services import access
 from .actions import apply_to_users
 from .base import AdminModelView, RowButton
+
+
+def owned_lists(admin, user_id):
+    """Links to the person's rows of each declared top-level resource in the back office."""
+    links = []
+    for view in admin._views:
+        resource = getattr(view, "resource", None)
+        arg = resource is not None and resource.owner and view.equals_filter_arg(resource.owner)
+        if arg:
+            links.append((f"Their {view.name.lower()}", url_for(f"{view.endpoint}.index_view", **{arg: user_id})))
+    return links
 
 
 def _is_other(row):
@@ -32,12 +45,25 @@ class UserView(AdminModelView):
     form_columns = ("name",)
     column_labels = {"last_login_at": "Last sign-in"}
     row_buttons = (
-        RowButton("suspend", "Suspend", "outline-danger", lambda row: _is_other(row) and row.status == AccountStatus.approved),
+        RowButton(
+            "suspend", "Suspend", "outline-danger", lambda row: _is_other(row) and row.status == AccountStatus.approved
+        ),
         RowButton("reinstate", "Reinstate", "outline-success", lambda row: row.status == AccountStatus.suspended),
         RowButton(
-            "make_admin", "Make admin", "outline-primary", lambda row: row.role == Role.user and row.status == AccountStatus.approved
+            "make_admin",
+            "Make admin",
+            "outline-primary",
+            lambda row: row.role != Role.admin and row.status == AccountStatus.approved,
         ),
-        RowButton("revoke_admin", "Revoke admin", "outline-secondary", lambda row: _is_other(row) and row.role == Role.admin),
+        RowButton(
+            "revoke_admin", "Revoke admin", "outline-secondary", lambda row: _is_other(row) and row.role == Role.admin
+        ),
+        RowButton(
+            "make_user",
+            "Make user",
+            "outline-secondary",
+            lambda row: row.role in (Role.approver, Role.auditor) and row.status == AccountStatus.approved,
+        ),
     )
 
     def search_placeholder(self):
@@ -45,10 +71,28 @@ class UserView(AdminModelView):
 
     def related_links(self, model):
         return [
-            ("Their projects", url_for("admin_project.index_view", flt0_owner_id_equals=model.id)),
-            ("Their access requests", url_for("admin_access_request.index_view", flt0_persons_email_equals=model.email)),
+            *owned_lists(self.admin, model.id),
+            (
+                "Their access requests",
+                url_for("admin_access_request.index_view", flt0_persons_email_equals=model.email),
+            ),
             ("What they did (audit log)", url_for("admin_audit_event.index_view", flt0_actor_id_equals=model.id)),
         ]
+
+    @action("make_approver", "Make approver", "Let the selected people decide access requests (and nothing else)?")
+    def action_make_approver(self, ids):
+        """Give each selected approved person the approver role."""
+        apply_to_users(ids, partial(access.set_role, role=Role.approver), "Now approvers")
+
+    @action("make_auditor", "Make auditor", "Let the selected people read the back office and the audit log?")
+    def action_make_auditor(self, ids):
+        """Give each selected approved person the auditor role."""
+        apply_to_users(ids, partial(access.set_role, role=Role.auditor), "Now auditors")
+
+    @action("make_user", "Make ordinary user", "Take the approver or auditor role from the selected people?")
+    def action_make_user(self, ids):
+        """Give each selected approver or auditor the ordinary user role back."""
+        apply_to_users(ids, partial(access.set_role, role=Role.user), "Now ordinary users")
 
     @action("suspend", "Suspend", "Suspend the selected accounts? They lose access at their next request.")
     def action_suspend(self, ids):

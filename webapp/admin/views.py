@@ -3,8 +3,9 @@
 from .access_requests import AccessRequestView
 from .audit_log import AuditLogView
 from .base import AdminAccessMixin, AdminModelView
-from .content import AssetView, BulletItemView, ProjectView, SpecificationView
+from .content import AssetView
 from .dashboard import DashboardView
+from .declared import DeclaredView
 from .users import UserView
 
 __all__ = [
@@ -13,9 +14,7 @@ __all__ = [
     "AdminModelView",
     "AssetView",
     "AuditLogView",
-    "BulletItemView",
     "DashboardView",
-    "ProjectView",
-    "SpecificationView",
+    "DeclaredView",
     "UserView",
 ]

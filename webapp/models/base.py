@@ -1,7 +1,7 @@
 """Column types and mixins shared by every model, so SQLite and PostgreSQL behave alike."""
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Enum, func
 from sqlalchemy.dialects.postgresql import JSONB
@@ -14,7 +14,7 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow():
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -28,13 +28,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are ambiguous; pass a timezone-aware value")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         # SQLite has no time zone type: keep the text sortable by storing naive UTC.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
@@ -51,11 +51,8 @@ def enum_column(enum_class, name):
     )
 
 
-class StrEnum(str, enum.Enum):
-    """An enum whose members compare equal to their string values."""
-
-    def __str__(self):
-        return self.value
+class StrEnum(enum.StrEnum):
+    """An enum whose members compare equal to, and print as, their string values."""
 
 
 class CreatedMixin:

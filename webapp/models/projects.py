@@ -1,8 +1,9 @@
 """The example domain: projects, their specifications and their ordered bullet items."""
 
+from datetime import date
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -23,13 +24,16 @@ class Project(TimestampMixin, db.Model):
     __table_args__ = (
         # Lists walk one owner's projects newest first by id (keyset paging).
         Index("ix_project_owner_id_id", "owner_id", "id"),
+        # The list's "Name A–Z" sort and its due-date filter walk these (revision 0008).
+        Index("ix_project_owner_id_name", "owner_id", "name", "id"),
+        Index("ix_project_owner_id_due_date", "owner_id", "due_date"),
         # The back office sorts and filters by these (revision 0002). Substring search uses
         # trigram indexes on PostgreSQL and an FTS5 table on SQLite (revision 0003).
         Index("ix_project_created_at", "created_at"),
         Index("ix_project_name", "name"),
-        Index(
-            "ix_project_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_project_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}).ddl_if(
+            dialect="postgresql"
+        ),
         Index(
             "ix_project_description_trgm",
             "description",
@@ -48,10 +52,9 @@ class Project(TimestampMixin, db.Model):
         server_default=ProjectStatus.draft.value,
         index=True,
     )
-    cover_asset_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("asset.id", ondelete="SET NULL"), index=True
-    )
-    share_token: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    cover_asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="SET NULL"), index=True)
+    share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     owner: Mapped["User"] = relationship(back_populates="projects")  # noqa: F821
     cover: Mapped[Optional["Asset"]] = relationship()  # noqa: F821
@@ -96,9 +99,7 @@ class BulletItem(TimestampMixin, db.Model):
     __table_args__ = (UniqueConstraint("specification_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    specification_id: Mapped[int] = mapped_column(
-        ForeignKey("specification.id", ondelete="CASCADE")
-    )
+    specification_id: Mapped[int] = mapped_column(ForeignKey("specification.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(String(1000))
     position: Mapped[int] = mapped_column(Integer)
 

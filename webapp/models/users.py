@@ -1,7 +1,6 @@
 """People, their requests for access, and the audit trail of what was decided."""
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -13,6 +12,8 @@ from .base import CreatedMixin, JSONType, StrEnum, TimestampMixin, UTCDateTime, 
 class Role(StrEnum):
     user = "user"
     admin = "admin"
+    approver = "approver"  # decides access requests; nothing else of the back office
+    auditor = "auditor"  # reads the back office and the audit log; changes nothing
 
 
 class AccountStatus(StrEnum):
@@ -37,11 +38,9 @@ class User(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    picture_url: Mapped[Optional[str]] = mapped_column(String(1000))
-    google_sub: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
-    role: Mapped[Role] = mapped_column(
-        enum_column(Role, "role"), default=Role.user, server_default=Role.user.value
-    )
+    picture_url: Mapped[str | None] = mapped_column(String(1000))
+    google_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.user, server_default=Role.user.value)
     status: Mapped[AccountStatus] = mapped_column(
         enum_column(AccountStatus, "status"),
         default=AccountStatus.pending,
@@ -51,7 +50,7 @@ class User(TimestampMixin, db.Model):
     # Bumping this signs the user out of every session on every worker at their next request.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     settings: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=text("'{}'"))
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     access_requests: Mapped[list["AccessRequest"]] = relationship(
         back_populates="user",
@@ -75,6 +74,20 @@ class User(TimestampMixin, db.Model):
     @property
     def is_approved(self):
         return self.status == AccountStatus.approved
+
+    @property
+    def can_decide_access(self):
+        """Administrators and approvers decide access requests."""
+        return self.is_approved and self.role in (Role.admin, Role.approver)
+
+    @property
+    def is_auditor(self):
+        return self.role == Role.auditor and self.status == AccountStatus.approved
+
+    @property
+    def is_staff(self):
+        """Whoever may open some part of the back office: administrators, approvers, auditors."""
+        return self.is_approved and self.role != Role.user
 
     @property
     def display_name(self):
@@ -119,14 +132,14 @@ class AccessRequest(CreatedMixin, db.Model):
         default=RequestStatus.pending,
         server_default=RequestStatus.pending.value,
     )
-    decided_by_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    decision_note: Mapped[Optional[str]] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    # When the last reminder digest named this request (flask access remind): once per period.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="access_requests", foreign_keys=[user_id])
-    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     @property
     def is_decided(self):
@@ -146,18 +159,16 @@ class AuditEvent(CreatedMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Kept as written so the log still says who acted after the account is deleted.
-    actor_email: Mapped[Optional[str]] = mapped_column(String(320))
+    actor_email: Mapped[str | None] = mapped_column(String(320))
     action: Mapped[str] = mapped_column(String(64), index=True)
-    target_type: Mapped[Optional[str]] = mapped_column(String(64))
-    target_id: Mapped[Optional[str]] = mapped_column(String(64))
+    target_type: Mapped[str | None] = mapped_column(String(64))
+    target_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=text("'{}'"))
-    ip: Mapped[Optional[str]] = mapped_column(String(45))
+    ip: Mapped[str | None] = mapped_column(String(45))
 
-    actor: Mapped[Optional[User]] = relationship(foreign_keys=[actor_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
     def __repr__(self):
         return f"<AuditEvent {self.id} {self.action} {self.target_type}:{self.target_id}>"

@@ -2,13 +2,16 @@
 
 from ..models import BulletItem, Project, ProjectStatus, Specification
 from ..resources import (
+    BackOffice,
     ChoiceField,
     Column,
+    DateField,
     ImageField,
     NavEntry,
     Parent,
     Position,
     Resource,
+    Sort,
     TextAreaField,
     TextField,
 )
@@ -30,6 +33,7 @@ PROJECTS = Resource(
     fields=[
         TextField("name", "Name", required=True, max_length=200, placeholder="What is it called?"),
         ChoiceField("status", "Status", choices=STATUS_CHOICES),
+        DateField("due_date", "Due date"),
         TextAreaField("description", "Description", max_length=5000, rows=2),
         ImageField("cover", "Cover image"),
     ],
@@ -37,12 +41,30 @@ PROJECTS = Resource(
         Column("cover", "Cover", cell="thumbnail"),
         Column("name", "Name", cell="link"),
         Column("status", "Status", cell="badge"),
+        Column("due_date", "Due"),
         Column("description", "Description", cell="excerpt"),
     ],
     search=("name", "description"),
+    search_index=True,  # revision 0003 made the trigram indexes and the FTS5 table
+    filters=("status", "due_date"),
+    sorts=(Sort("newest", "Newest first", "id", descending=True), Sort("name", "Name A–Z", "name")),
     nav=NavEntry("Projects", "Your projects, their specifications and checklists."),
     audit=True,
     description="Your projects, newest first.",
+    # A spreadsheet gets the description next to the name, and the cover's id rather than its picture.
+    back_office=BackOffice(
+        export=(
+            "id",
+            "name",
+            "description",
+            "owner",
+            "status",
+            "due_date",
+            "cover_asset_id",
+            "created_at",
+            "updated_at",
+        )
+    ),
     empty="No projects yet. Create the first one above.",
 )
 
@@ -72,6 +94,7 @@ ITEMS = Resource(
     fields=[TextField("text", "Item", required=True, max_length=1000, placeholder="Add an item and press Enter")],
     columns=[Column("text", "Item")],
     empty="No items yet.",
+    back_office=BackOffice(label="Bullet items", url="bullet-items"),
 )
 
 RESOURCES = [PROJECTS, SPECIFICATIONS, ITEMS]

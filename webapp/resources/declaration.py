@@ -1,14 +1,22 @@
 """A Resource declaration: which pages a model gets, what they show and accept, and whose rows they are."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence, Union
 
 from flask import current_app, url_for
 from sqlalchemy import inspect
 from sqlalchemy.orm import MANYTOONE, joinedload
 
 from ..urls import url_for_record
+from .backoffice import BackOffice
+from .fields import ChoiceField
+from .listing import NEWEST, Sort
+from .relations import RelationField
 from .search import substring_filter
+from .typed import BooleanField, DateField, DateTimeField
+
+# Field types a list can be filtered by: a choice, yes/no, a date range, a related row.
+FILTERABLE = (ChoiceField, BooleanField, DateField, DateTimeField, RelationField)
 
 
 @dataclass(frozen=True)
@@ -77,15 +85,19 @@ class Resource:
     fields: Sequence = ()
     columns: Sequence[Column] = ()
     title: str = "id"
-    owner: Optional[str] = None
-    parent: Optional[Parent] = None
-    order: Union[Keyset, Position] = field(default_factory=Keyset)
+    owner: str | None = None
+    parent: Parent | None = None
+    order: Keyset | Position = field(default_factory=Keyset)
     search: Sequence[str] = ()
     search_filter: Callable = substring_filter
-    nav: Optional[NavEntry] = None
+    search_index: bool = False
+    filters: Sequence[str] = ()
+    sorts: Sequence[Sort] = ()
+    nav: NavEntry | None = None
     audit: bool = False
     description: str = ""
     empty: str = ""
+    back_office: BackOffice | None = field(default_factory=BackOffice)
 
     def __post_init__(self):
         if (self.owner is None) == (self.parent is None):
@@ -95,9 +107,65 @@ class Resource:
         missing = [n for n in names if n and not hasattr(self.model, n)]
         if missing:
             raise ValueError(f"{self.name}: {self.model.__name__} has no attribute(s) {missing}")
+        self._check_filters()
+        for sort in self.sorts:
+            self._check_sort(sort)
+
+    def _check_filters(self):
+        if (self.filters or self.sorts) and self.positioned:
+            raise ValueError(
+                f"{self.name}: a hand-ordered list (order=Position()) shows every row; it takes no filters or sorts"
+            )
+        for name in self.filters:
+            if not isinstance(self.field(name), FILTERABLE):
+                raise ValueError(
+                    f"{self.name}: filter {name!r} must name a declared choice, boolean, date, date-time or relation field"
+                )
+
+    def _check_sort(self, sort):
+        """A sort must walk an index in key order: led by the owner (or parent) column, then the sort column."""
+        if not hasattr(self.model, sort.column):
+            raise ValueError(f"{self.name}: sort {sort.key!r}: {self.model.__name__} has no attribute {sort.column!r}")
+        table = self.model.__table__
+        column = table.c[sort.column]
+        if column.nullable:
+            raise ValueError(
+                f"{self.name}: sort {sort.key!r} is on {sort.column!r}, which may be NULL; sort on a NOT NULL column"
+            )
+        scope = self.owner or self.parent.fk
+        indexed = [list(index.columns.keys()) for index in table.indexes]
+        indexed += [list(c.columns.keys()) for c in table.constraints if hasattr(c, "columns")]
+        if not any(columns[:2] == [scope, sort.column] for columns in indexed):
+            raise ValueError(
+                f"{self.name}: sort {sort.key!r} has no index to walk: "
+                f"add Index(..., {scope!r}, {sort.column!r}, 'id') to the {table.name} table"
+            )
 
     def __repr__(self):
         return f"<Resource {self.name}>"
+
+    def search_clause(self, text, scoped=False):
+        """The WHERE clause finding ``text`` in the searched fields (index-backed when ``search_index``).
+
+        ``scoped``: the list is one owner's or one parent's rows (see ``substring_filter``).
+        """
+        columns = [self.column(n) for n in self.search]
+        if self.search_filter is substring_filter:
+            return substring_filter(columns, text, indexed=self.search_index, scoped=scoped)
+        return self.search_filter(columns, text)
+
+    @property
+    def default_sort(self):
+        """The first declared sort, else newest first."""
+        return self.sorts[0] if self.sorts else NEWEST
+
+    @property
+    def has_lookups(self):
+        """True when a relation field offers a type-ahead, served by the resource's ``lookup`` route."""
+        return any(isinstance(f, RelationField) for f in self.fields)
+
+    def url_for_lookup(self, form_field):
+        return url_for(f"{self.name}.lookup", field_name=form_field.name)
 
     @property
     def positioned(self):
@@ -117,7 +185,9 @@ class Resource:
         """
         shown = {f.name for f in self.fields} | {c.name for c in self.columns}
         relationships = inspect(self.model).relationships
-        return [joinedload(getattr(self.model, r.key)) for r in relationships if r.key in shown and r.direction is MANYTOONE]
+        return [
+            joinedload(getattr(self.model, r.key)) for r in relationships if r.key in shown and r.direction is MANYTOONE
+        ]
 
     @property
     def lineage(self):
@@ -130,11 +200,16 @@ class Resource:
     @property
     def owner_relationship(self):
         """The model's relationship to its owner (the one built on the ``owner`` column)."""
-        owner_column = self.column(self.owner)
+        return getattr(self.model, self.relationship_on(self.owner))
+
+    def relationship_on(self, column_name):
+        """The name of the model's many-to-one relationship built on the column ``column_name``."""
+        column = self.column(column_name).property.columns[0]
         for relationship in inspect(self.model).relationships:
-            if list(relationship.local_columns) == [owner_column]:
-                return getattr(self.model, relationship.key)
-        raise ValueError(f"{self.model.__name__} has no relationship on {self.owner}")
+            local = list(relationship.local_columns)
+            if relationship.direction is MANYTOONE and len(local) == 1 and local[0] is column:
+                return relationship.key
+        raise ValueError(f"{self.model.__name__} has no relationship on {column_name}")
 
     def owner_of(self, obj):
         """The user who owns ``obj`` (a top-level row)."""
@@ -159,8 +234,8 @@ class Resource:
         """The text shown for ``column`` of ``obj`` (choice labels instead of stored values)."""
         value = getattr(obj, column.name)
         form_field = self.field(column.name)
-        if value is not None and hasattr(form_field, "label_for"):
-            return form_field.label_for(value)
+        if form_field is not None:
+            return form_field.text(value)
         return "" if value is None else str(value)
 
     def dom_id(self, obj):

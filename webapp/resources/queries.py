@@ -1,13 +1,13 @@
 """Reading declared resources: only the current user's rows, a fixed number of statements per page."""
 
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..errors import NotFound
+from ..exceptions import NotFound
 from ..extensions import db
+from . import listing as list_query
 
 
 @dataclass
@@ -26,25 +26,33 @@ class Record:
     def trail(self):
         """(resource, obj) pairs from the root down to this record's parent, for breadcrumbs."""
         resources = self.resource.lineage[1:]
-        return list(reversed(list(zip(resources, self.ancestors))))
+        return list(reversed(list(zip(resources, self.ancestors, strict=True))))
 
 
 @dataclass
 class Listing:
-    """One page of a list: its rows, where the next page starts (None: no more), the search text."""
+    """One page of a list: its rows, where the next page starts (None: no more), the search text, filters and sort."""
 
     rows: list
-    next_after: Optional[int] = None
+    next_after: object = None
     q: str = ""
-    after: Optional[int] = None
+    after: object = None
     everyone: bool = False
+    query: object = None  # the ListQuery read from the URL
+
+    def args(self, resource, **extra):
+        """URL parameters that show this list again (search, filters, sort, scope) plus ``extra``."""
+        scope = {"scope": "all"} if self.everyone else {}
+        if self.query is None:
+            return {k: v for k, v in {"q": self.q or None, **scope, **extra}.items() if v is not None}
+        return self.query.args(resource, **scope, **extra)
 
 
-def owned(resource, user):
-    """SELECT the resource's rows with their ancestors, joined up to the root ``user`` owns."""
+def owned(resource, user, *columns):
+    """SELECT the resource's rows with their ancestors (or just ``columns``), joined up to the root ``user`` owns."""
     chain = resource.lineage
-    statement = select(*(r.model for r in chain))
-    for child, parent in zip(chain, chain[1:]):
+    statement = select(*(columns or [r.model for r in chain]))
+    for child, parent in zip(chain, chain[1:], strict=False):
         statement = statement.join_from(child.model, parent.model, child.column(child.parent.fk) == parent.pk)
     root = chain[-1]
     return statement.where(root.column(root.owner) == user.id)
@@ -59,12 +67,15 @@ def get_owned(resource, record_id, user):
     return Record(resource, row[0], tuple(row[1:]))
 
 
-def listing(resource, user, parent=None, q="", after=None, size=25, everyone=False):
+def listing(resource, user, parent=None, q="", after=None, size=25, everyone=False, query=None):
     """One page of the user's rows (or of ``parent``'s children), in one statement, without COUNT.
 
+    ``query`` (a ListQuery read from the URL) adds filters, an order and its cursor; without
+    it the list is searched for ``q`` and continues after the id ``after``, newest first.
     ``everyone`` (administrators only; the view decides) lists every owner's rows, with
     their owners loaded by the same statement.
     """
+    query = query or list_query.ListQuery(q=q, sort=resource.default_sort, after=after)
     statement = select(resource.model).options(*resource.load_options)
     if parent is not None:
         statement = statement.where(resource.column(resource.parent.fk) == parent.id)
@@ -72,17 +83,19 @@ def listing(resource, user, parent=None, q="", after=None, size=25, everyone=Fal
         statement = statement.options(joinedload(resource.owner_relationship))
     else:
         statement = statement.where(resource.column(resource.owner) == user.id)
-    if q and resource.search:
-        statement = statement.where(resource.search_filter([resource.column(n) for n in resource.search], q))
+    if query.q and resource.search:
+        # A person's own rows (or a parent's) are found by their index first, then searched.
+        statement = statement.where(resource.search_clause(query.q, scoped=not everyone))
+    statement = statement.where(*list_query.where(resource, query))
     if resource.positioned:
         rows = db.session.scalars(statement.order_by(resource.column(resource.order.column))).all()
-        return Listing(list(rows), q=q)
-    key = resource.column(resource.order.column)
-    if after is not None:
-        statement = statement.where(key < after)
+        return Listing(list(rows), q=query.q, query=query)
+    ordering, keyset = list_query.order(resource, query)
+    if keyset is not None:
+        statement = statement.where(keyset)
     # One row more than the page tells whether another page exists, without counting.
-    rows = list(db.session.scalars(statement.order_by(key.desc()).limit(size + 1)))
+    rows = list(db.session.scalars(statement.order_by(*ordering).limit(size + 1)).unique())
     more = len(rows) > size
     rows = rows[:size]
-    next_after = getattr(rows[-1], resource.order.column) if more else None
-    return Listing(rows, next_after, q, after, everyone)
+    next_after = query.cursor_for(rows[-1]) if more else None
+    return Listing(rows, next_after, query.q, query.after, everyone, query)

@@ -1,10 +1,10 @@
-"""Registering declared resources on an app: one blueprint each, found in ``webapp/*/declarations.py``."""
+"""The resources an app serves, found in ``webapp/*/declarations.py`` (``views.register_resources`` serves them)."""
 
 import importlib
-import importlib.util
-import pkgutil
+from pathlib import Path
 
-from ..templating import add_nav_item
+# The application package, whose feature folders may hold declarations (read without importing the factory).
+APP_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 class Registry:
@@ -36,25 +36,29 @@ class Registry:
 
 
 def discover():
-    """Every ``RESOURCES`` list in a ``webapp/<feature>/declarations.py`` module, parents first."""
-    import webapp
+    """Every ``RESOURCES`` list in a ``webapp/<feature>/declarations.py`` module, parents first.
 
+    A feature folder needs no ``__init__.py``: the declarations module is all it takes.
+    """
+    package = __name__.split(".")[0]
     found = []
-    for module in sorted(pkgutil.iter_modules(webapp.__path__), key=lambda m: m.name):
-        name = f"webapp.{module.name}.declarations"
-        if module.ispkg and importlib.util.find_spec(name) is not None:
-            found.extend(importlib.import_module(name).RESOURCES)
-    return found
+    for path in sorted(APP_PACKAGE.glob("*/declarations.py")):
+        found.extend(importlib.import_module(f"{package}.{path.parent.name}.declarations").RESOURCES)
+    return parents_first(found)
 
 
-def register_resources(app, resources=None):
-    """Serve each declared resource (all discovered ones by default): blueprint, routes, navigation."""
-    from .views import make_blueprint
+def parents_first(resources):
+    """``resources`` in their order, except that each comes after its parent (a feature may nest under another's)."""
+    ordered, placed = [], set()
 
-    registry = app.extensions.setdefault("resources", Registry(app))
-    for resource in discover() if resources is None else resources:
-        registry.add(resource)
-        app.register_blueprint(make_blueprint(resource, registry))
-        if resource.nav is not None:
-            add_nav_item(app, f"{resource.name}.index", resource.nav.label, resource.nav.description)
-    return registry
+    def place(resource):
+        if id(resource) in placed:
+            return
+        if resource.parent is not None and any(r is resource.parent.resource for r in resources):
+            place(resource.parent.resource)
+        placed.add(id(resource))
+        ordered.append(resource)
+
+    for resource in resources:
+        place(resource)
+    return ordered

@@ -5,18 +5,24 @@ fragment to htmx; another user's ids are a 404 on every route.
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 from ..htmx import current_path, is_partial, render_page_or_partial, toast
+from ..ids import parse_ids
 from ..security import safe_next
-from ..services import records
 from ..services.settings import page_size
-from . import queries
-from .fields import FormState, InvalidForm
+from ..templating import add_nav_item
+from . import listing, queries, writes
+from .fields import InvalidForm
+from .forms import FormState
+from .registry import Registry, discover
+from .relations import RelationField
 from .search import normalise_query
+from .typed import viewer_zone
 
 DIRECTIONS = ("up", "down")
 
@@ -72,21 +78,42 @@ class ResourceViews:
 
     def _list_context(self, parent, listing, form):
         trail = [*parent.trail, (parent.resource, parent.obj)] if parent else []
-        return dict(resource=self.resource, parent=parent.obj if parent else None, listing=listing, form=form, trail=trail, here=current_path())
+        return dict(
+            resource=self.resource,
+            parent=parent.obj if parent else None,
+            listing=listing,
+            form=form,
+            trail=trail,
+            here=current_path(),
+        )
 
     def _record_context(self, record, **extra):
-        return dict(resource=self.resource, record=record, obj=record.obj, parent=record.parent, trail=record.trail, here=current_path(), **extra)
+        return dict(
+            resource=self.resource,
+            record=record,
+            obj=record.obj,
+            parent=record.parent,
+            trail=record.trail,
+            here=current_path(),
+            **extra,
+        )
 
     def index(self, parent_id=None):
-        """The user's rows (or the parent's), newest first, searchable, one page at a time."""
+        """The user's rows (or the parent's): searched, filtered and sorted as the URL says, one page at a time."""
+        sent = list(request.args.items(multi=True))
+        kept = [(key, value) for key, value in sent if value != ""]
+        if len(kept) < len(sent) and not is_partial():
+            # The list form sent without JavaScript names every control: answer at the short URL.
+            return redirect(request.path + (f"?{urlencode(kept)}" if kept else ""), 303)
         parent = self._parent(parent_id)
-        q = normalise_query(request.args.get("q"))
-        after = request.args.get("after", type=int)
+        query = listing.read(self.resource, request.args)
         size = page_size(current_user)
         everyone = self._everyone(parent)
-        listing = queries.listing(self.resource, current_user, parent and parent.obj, q, after, size, everyone)
-        context = self._list_context(parent, listing, self._new_form())
-        if after is not None and is_partial():
+        rows = queries.listing(
+            self.resource, current_user, parent and parent.obj, size=size, everyone=everyone, query=query
+        )
+        context = self._list_context(parent, rows, self._new_form())
+        if query.after is not None and is_partial():
             return render_template(self._template("_rows.html"), focus_first=True, **context)
         return render_page_or_partial(self._template("list.html"), self._template("_list.html"), **context)
 
@@ -105,9 +132,11 @@ class ResourceViews:
         """Store a new row; invalid input comes back in place (422) with the typed values kept."""
         parent = self._parent(parent_id)
         try:
-            obj = records.create(self.resource, self._submitted(), self._actor(), parent and parent.obj)
+            obj = writes.create(self.resource, self._submitted(), self._actor(), parent and parent.obj)
         except InvalidForm as error:
-            form = FormState.submitted(self.resource, self._submitted(), f"{self.resource.name}-new", error, self._actor())
+            form = FormState.submitted(
+                self.resource, self._submitted(), f"{self.resource.name}-new", error, self._actor()
+            )
             context = self._list_context(parent, None, form)
             return render_page_or_partial(self._template("form.html"), self._template("_new.html"), 422, **context)
         toast(f"Added {self.resource.singular} “{self.resource.describe(obj)}”.")
@@ -123,7 +152,11 @@ class ResourceViews:
             return render_template(self._template("_row.html"), focus_row=True, **self._record_context(record))
         size = page_size(current_user)
         sections = [
-            Section(child, queries.listing(child, current_user, record.obj, size=size), FormState.blank(child, f"{child.name}-new"))
+            Section(
+                child,
+                queries.listing(child, current_user, record.obj, size=size),
+                FormState.blank(child, f"{child.name}-new"),
+            )
             for child in self.registry.children(self.resource)
         ]
         return render_template(self._template("detail.html"), sections=sections, **self._record_context(record))
@@ -140,9 +173,11 @@ class ResourceViews:
         record = self._record(record_id)
         next_url = safe_next(request.form.get("next"), None)
         try:
-            records.update(self.resource, record.obj, self._submitted(), self._actor())
+            writes.update(self.resource, record.obj, self._submitted(), self._actor())
         except InvalidForm as error:
-            form = FormState.submitted(self.resource, self._submitted(), self._row_prefix(record.obj), error, self._actor(), record.obj)
+            form = FormState.submitted(
+                self.resource, self._submitted(), self._row_prefix(record.obj), error, self._actor(), record.obj
+            )
             context = self._record_context(record, form=form, next=next_url)
             return render_page_or_partial(self._template("form.html"), self._template("_row_form.html"), 422, **context)
         toast(f"Saved {self.resource.singular} “{self.resource.describe(record.obj)}”.")
@@ -155,14 +190,16 @@ class ResourceViews:
         """Ask before deleting (the page that makes delete safe without JavaScript)."""
         record = self._record(record_id)
         return render_page_or_partial(
-            self._template("confirm_delete.html"), self._template("_confirm_delete.html"), **self._record_context(record)
+            self._template("confirm_delete.html"),
+            self._template("_confirm_delete.html"),
+            **self._record_context(record),
         )
 
     def delete(self, record_id):
         """Delete the row (and what it contains); the fragment answer is empty, removing the row."""
         record = self._record(record_id)
         title = self.resource.describe(record.obj)
-        records.delete(self.resource, record.obj, current_user)
+        writes.delete(self.resource, record.obj, current_user)
         toast(f"Deleted {self.resource.singular} “{title}”.")
         if is_partial():
             return ""
@@ -174,21 +211,34 @@ class ResourceViews:
         direction = request.form.get("direction")
         if direction not in DIRECTIONS:
             abort(400)
-        if records.move(self.resource, record.obj, direction, current_user):
-            toast(f"Moved “{self.resource.describe(record.obj)}” {direction}.")
+        # Read before the write commits: a delete committed meanwhile leaves nothing to reload after it.
+        obj_id, title, dom_id = record.obj.id, self.resource.describe(record.obj), self.resource.dom_id(record.obj)
+        if writes.move(self.resource, record.obj, direction, current_user):
+            toast(f"Moved “{title}” {direction}.")
         if is_partial():
-            return self._rows(record.parent, focus_id=record.obj.id, focus_direction=direction)
-        return redirect(f"{self._home_url(record.parent)}#{self.resource.dom_id(record.obj)}", 303)
+            return self._rows(record.parent, focus_id=obj_id, focus_direction=direction)
+        return redirect(f"{self._home_url(record.parent)}#{dom_id}", 303)
 
     def reorder(self, parent_id):
         """Store the order of the rows as dragged: the ids in their new order, in one request."""
         parent = self._parent(parent_id)
-        wanted = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
-        if records.reorder(self.resource, parent.obj, wanted, current_user):
+        wanted = parse_ids(request.form.getlist("ids"))
+        if writes.reorder(self.resource, parent.obj, wanted, current_user):
             toast("Order saved.")
         if is_partial():
             return self._rows(parent.obj)
         return redirect(self._home_url(parent.obj), 303)
+
+    def lookup(self, field_name):
+        """The rows a relation field's type-ahead offers for the text typed so far (a datalist's options)."""
+        form_field = self.resource.field(field_name)
+        if not isinstance(form_field, RelationField):
+            abort(404)
+        q = normalise_query((request.args.get(field_name) or request.args.get("q") or "").partition("#")[0])
+        rows = form_field.options(current_user, q).rows
+        return render_page_or_partial(
+            "resources/lookup.html", "resources/_options.html", field=form_field, q=q, rows=rows
+        )
 
     def _rows(self, parent, **focus):
         listing = queries.listing(self.resource, current_user, parent)
@@ -196,15 +246,25 @@ class ResourceViews:
         return render_template(self._template("_rows.html"), **context)
 
 
-def make_blueprint(resource, registry):
-    """A blueprint named after the resource with its routes; children's lists nest under the parent."""
-    views = ResourceViews(resource, registry)
-    bp = Blueprint(resource.name, __name__)
+def register_resources(app, resources=None):
+    """Serve each declared resource (all discovered ones by default): blueprint, routes, navigation."""
+    registry = app.extensions.setdefault("resources", Registry(app))
+    app.jinja_env.globals.setdefault("viewer_zone_name", lambda: str(viewer_zone()))
+    for resource in discover() if resources is None else resources:
+        registry.add(resource)
+        app.register_blueprint(make_blueprint(resource, registry))
+        if resource.nav is not None:
+            add_nav_item(app, f"{resource.name}.index", resource.nav.label, resource.nav.description)
+    return registry
+
+
+def page_routes(resource):
+    """(rule, view name, method) of each page route of ``resource``; children's lists nest under the parent."""
     if resource.parent is None:
         collection = f"/{resource.name}/"
     else:
-        collection = f"/{resource.parent.resource.name}/<int:parent_id>/{resource.name}/"
-    member = f"/{resource.name}/<int:record_id>"
+        collection = f"/{resource.parent.resource.name}/<id:parent_id>/{resource.name}/"
+    member = f"/{resource.name}/<id:record_id>"
     routes = [
         (collection, "index", "GET"),
         (collection, "create", "POST"),
@@ -217,6 +277,15 @@ def make_blueprint(resource, registry):
     ]
     if resource.positioned:
         routes += [(f"{member}/move", "move", "POST"), (f"{collection}order", "reorder", "POST")]
-    for rule, name, method in routes:
+    if resource.has_lookups:
+        routes.append((f"/{resource.name}/lookup/<field_name>", "lookup", "GET"))
+    return routes
+
+
+def make_blueprint(resource, registry):
+    """A blueprint named after the resource, with its page routes."""
+    views = ResourceViews(resource, registry)
+    bp = Blueprint(resource.name, __name__)
+    for rule, name, method in page_routes(resource):
         bp.add_url_rule(rule, name, getattr(views, name), methods=[method])
     return bp

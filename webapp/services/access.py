@@ -2,7 +2,7 @@
 
 Every interface (the approval queue, the back office, the CLI) calls these functions, so
 the rules live here once. Each function validates, changes rows, writes the audit entry,
-commits once, and only then sends e-mail.
+commits once. E-mail goes into the outbox in the same transaction (sent after the commit).
 """
 
 from dataclasses import dataclass
@@ -11,31 +11,37 @@ from datetime import timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, DomainError, Forbidden
+from ..exceptions import Conflict, Forbidden, InvalidInput
 from ..extensions import db
 from ..models import AccessRequest, AccountStatus, RequestStatus, Role, User, utcnow
-from . import audit, notifications
+from ..text import has_control_characters
+from . import audit, notifications, site_settings
 
-REASON_MIN = 10
-REASON_MAX = 1000
+REASON_MIN = 10  # the default; administrators change it in the site settings
+REASON_MAX = site_settings.REASON_MAX
 NOTE_MAX = 1000
-
-
-class InvalidInput(DomainError):
-    """The submitted text does not meet the rules; nothing was saved."""
-
-    status = 422
 
 
 @dataclass(frozen=True)
 class AccessPolicy:
-    """Tunable parts of the rules, from the app config."""
+    """Tunable parts of the rules: the site settings in force (``AccessPolicy.current()``)."""
 
     cooldown_days: int = 7
+    reason_required: bool = True
+    reason_min: int = REASON_MIN
 
     @classmethod
-    def from_config(cls, config):
-        return cls(cooldown_days=config["ACCESS_REQUEST_COOLDOWN_DAYS"])
+    def from_site(cls, site):
+        return cls(
+            cooldown_days=site.rejection_cooldown_days,
+            reason_required=site.reason_required,
+            reason_min=site.reason_min_length,
+        )
+
+    @classmethod
+    def current(cls):
+        """The rules as the site settings say for this request."""
+        return cls.from_site(site_settings.current())
 
 
 def _clean_text(text):
@@ -46,16 +52,16 @@ def _clean_text(text):
     control characters are refused: PostgreSQL cannot store NUL in text.
     """
     text = (text or "").replace("\r\n", "\n").strip()
-    if any(ord(char) < 32 and char not in "\n\t" for char in text):
+    if has_control_characters(text):
         raise InvalidInput("The text contains invisible control characters; please retype it.")
     return text
 
 
-def validate_reason(reason):
+def validate_reason(reason, policy=AccessPolicy()):
     """The reason as it will be stored, or InvalidInput saying what is wrong."""
     reason = _clean_text(reason)
-    if len(reason) < REASON_MIN:
-        raise InvalidInput(f"Please tell us a little more: at least {REASON_MIN} characters.")
+    if policy.reason_required and len(reason) < policy.reason_min:
+        raise InvalidInput(f"Please tell us a little more: at least {policy.reason_min} characters.")
     if len(reason) > REASON_MAX:
         raise InvalidInput(f"Please keep it to {REASON_MAX} characters at most (you wrote {len(reason)}).")
     return reason
@@ -72,10 +78,7 @@ def validate_note(note):
 def latest_request(user):
     """The user's most recent access request, or None."""
     return db.session.scalar(
-        select(AccessRequest)
-        .where(AccessRequest.user_id == user.id)
-        .order_by(AccessRequest.id.desc())
-        .limit(1)
+        select(AccessRequest).where(AccessRequest.user_id == user.id).order_by(AccessRequest.id.desc()).limit(1)
     )
 
 
@@ -102,7 +105,7 @@ def request_access(user, reason, policy, mail):
     open_request = latest_request(user)
     if open_request is not None and open_request.status == RequestStatus.pending:
         raise Conflict("Your request is already waiting for an administrator.")
-    reason = validate_reason(reason)
+    reason = validate_reason(reason, policy)
     access_request = AccessRequest(user=user, reason=reason)
     user.status = AccountStatus.pending
     db.session.add(access_request)
@@ -113,8 +116,8 @@ def request_access(user, reason, policy, mail):
         db.session.rollback()
         raise Conflict("Your request is already waiting for an administrator.") from error
     audit.record("access.requested", actor=user, target=access_request)
-    db.session.commit()
     notifications.request_received(access_request, mail)
+    db.session.commit()
     return access_request
 
 
@@ -129,8 +132,12 @@ def reject(access_request, by, mail, note=None):
 
 
 def _decide(access_request, by, decision, account_status, note, mail):
-    _require_admin(by)
+    if by is None or not by.can_decide_access:
+        raise Forbidden("Only administrators and approvers can decide on access requests.")
     note = validate_note(note)
+    # The person's row is locked first: a status change made meanwhile (create-admin, a
+    # suspension) commits before this decision reads the status, or waits for it.
+    person = _lock_person(access_request.user_id)
     # A conditional UPDATE makes the decision atomic: when two administrators click at
     # once, the database lets exactly one of them change a pending row.
     decided = db.session.execute(
@@ -145,6 +152,13 @@ def _decide(access_request, by, decision, account_status, note, mail):
         decider = access_request.decided_by
         by_whom = f"by {decider.display_name}" if decider else "automatically"
         raise Conflict(f"This request was already {access_request.status} {by_whom}.")
+    if person.status != AccountStatus.pending:
+        # A request left open by an older version: deciding it would set the account's
+        # status unconditionally (reinstating a suspended person, demoting an administrator).
+        db.session.rollback()
+        raise Conflict(
+            f"{person.email} is no longer waiting for a decision: the account is {person.status} now. Nothing was changed."
+        )
     user = access_request.user
     user.status = account_status
     audit.record(
@@ -153,9 +167,9 @@ def _decide(access_request, by, decision, account_status, note, mail):
         target=access_request,
         details={"user": user.email, "note": note},
     )
-    db.session.commit()
-    db.session.refresh(access_request)
+    db.session.refresh(access_request)  # the decision the UPDATE above wrote, for the e-mail
     notifications.decision_made(access_request, mail)
+    db.session.commit()
     return access_request
 
 
@@ -187,9 +201,39 @@ def suspend(user, by, note=None):
         _keep_another_admin(user)
     user.status = AccountStatus.suspended
     user.session_version += 1
+    close_open_requests(user, "the account was suspended", by)
     audit.record("user.suspended", actor=by, target=user, details={"note": note})
     db.session.commit()
     return user
+
+
+def set_role(user, role, by):
+    """Give an approved account another role (user, approver, auditor, admin); applies at its next request.
+
+    Nobody changes their own role, and the last administrator keeps theirs. Leaving the
+    administrator role signs the person out everywhere, as revoking it always did.
+    """
+    role = Role(role)
+    _lock_accounts(user, by)
+    _require_admin(by)
+    if user.id == by.id:
+        raise Conflict("You cannot change your own role.")
+    if user.status != AccountStatus.approved:
+        raise Conflict(f"Only approved accounts can be given a role; this one is {user.status}.")
+    if user.role == role:
+        raise Conflict(f"{user.email} is already {_role_name(role)}.")
+    before = user.role
+    if before == Role.admin:
+        _keep_another_admin(user)
+        user.session_version += 1
+    user.role = role
+    audit.record("user.role_changed", actor=by, target=user, details={"from": str(before), "to": str(role)})
+    db.session.commit()
+    return user
+
+
+def _role_name(role):
+    return {Role.user: "a user", Role.admin: "an administrator", Role.approver: "an approver"}.get(role, "an auditor")
 
 
 def reinstate(user, by):
@@ -199,6 +243,7 @@ def reinstate(user, by):
     if user.status != AccountStatus.suspended:
         raise Conflict(f"Only suspended accounts can be reinstated; this one is {user.status}.")
     user.status = AccountStatus.approved
+    close_open_requests(user, "the account was reinstated", by)
     audit.record("user.reinstated", actor=by, target=user)
     db.session.commit()
     return user
@@ -212,8 +257,9 @@ def make_admin(user, by):
         raise Conflict(f"{user.email} is already an administrator.")
     if user.status != AccountStatus.approved:
         raise Conflict(f"Only approved accounts can become administrators; this one is {user.status}.")
+    before = user.role
     user.role = Role.admin
-    audit.record("user.made_admin", actor=by, target=user)
+    audit.record("user.made_admin", actor=by, target=user, details={"from": str(before), "to": str(Role.admin)})
     db.session.commit()
     return user
 
@@ -229,9 +275,42 @@ def revoke_admin(user, by):
     _keep_another_admin(user)
     user.role = Role.user
     user.session_version += 1
-    audit.record("user.admin_revoked", actor=by, target=user)
+    audit.record("user.admin_revoked", actor=by, target=user, details={"from": str(Role.admin), "to": str(Role.user)})
     db.session.commit()
     return user
+
+
+def close_open_requests(user, why, by=None):
+    """Close ``user``'s undecided requests because their account's status was settled another way.
+
+    Call it in the same transaction as the status change (the caller commits). The request
+    is closed as approved when the account is now approved, else as rejected, with a note
+    saying why, so the queue never offers a decision that no longer applies.
+    """
+    outcome = RequestStatus.approved if user.status == AccountStatus.approved else RequestStatus.rejected
+    open_ids = db.session.scalars(
+        select(AccessRequest.id).where(AccessRequest.user_id == user.id, AccessRequest.status == RequestStatus.pending)
+    ).all()
+    if not open_ids:
+        return []
+    db.session.execute(
+        update(AccessRequest)
+        .where(AccessRequest.id.in_(open_ids), AccessRequest.status == RequestStatus.pending)
+        .values(
+            status=outcome,
+            decided_by_id=by.id if by is not None else None,
+            decided_at=utcnow(),
+            decision_note=f"Closed: {why}.",
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    audit.record(
+        "access.closed",
+        actor=by,
+        target=user,
+        details={"requests": open_ids, "outcome": str(outcome), "why": why},
+    )
+    return open_ids
 
 
 def pending_count():
@@ -239,6 +318,13 @@ def pending_count():
     return db.session.scalar(
         select(func.count()).select_from(AccessRequest).where(AccessRequest.status == RequestStatus.pending)
     )
+
+
+def _lock_person(user_id):
+    """Lock and reload one account (PostgreSQL; SQLite serialises writers by itself)."""
+    return db.session.execute(
+        select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def _require_admin(user):

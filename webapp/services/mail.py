@@ -1,16 +1,23 @@
-"""Send e-mail over SMTP after the work is committed; a failing mail server never undoes it."""
+"""E-mail: ``Mailer.send`` writes to the outbox in the caller's transaction; ``transmit`` hands one message to SMTP.
+
+Services call ``mailer.send(to, subject, body)`` before they commit, so the message is stored
+exactly when the change it reports is; delivery happens after the commit (webapp/outbox/).
+"""
 
 import logging
 import smtplib
-import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
 
+from . import outbox, site_settings
+
 log = logging.getLogger(__name__)
+# Where `make run` serves: e-mail links outside production when PUBLIC_URL is not set.
+LOCAL_URL = "http://127.0.0.1:5000"
 
 
 @dataclass(frozen=True)
@@ -48,12 +55,22 @@ class Mailer:
 
     settings: MailSettings
     base_url: str
+    site_name: str = "Hyperdesk"
+    # The From display name; None keeps MAIL_SENDER's (the site name is still the default one).
+    sender_name: str | None = None
 
     @classmethod
-    def from_config(cls, config, host_url=None):
-        """The mailer for an app: links go to ``PUBLIC_URL``, else the current request's host."""
-        base_url = config["PUBLIC_URL"] or host_url or "http://localhost:5000"
-        return cls(MailSettings.from_config(config), base_url)
+    def from_config(cls, config):
+        """The mailer for an app: links go to ``PUBLIC_URL`` (required in production), else the local server.
+
+        Never the request's host: a client chooses ``Host`` and ``X-Forwarded-Host``, and
+        a newcomer's request would otherwise send every administrator a link to any site.
+        The site's name is the one the administrators set.
+        """
+        site = site_settings.current()
+        chosen = site.source("site_name") != "default"
+        base_url = config["PUBLIC_URL"] or LOCAL_URL
+        return cls(MailSettings.from_config(config), base_url, site.site_name, site.site_name if chosen else None)
 
     def link(self, endpoint, **values):
         """An absolute URL to ``endpoint``; works outside a request (CLI, background jobs)."""
@@ -62,55 +79,47 @@ class Mailer:
         return adapter.build(endpoint, values, force_external=True)
 
     def send(self, to, subject, body):
-        """Send a plain-text message; see :func:`send`."""
-        send(self.settings, to, subject, body)
+        """Put a plain-text message in the outbox, in the caller's transaction (sent after its commit)."""
+        return outbox.enqueue(to, subject, body, sender_name=self.sender_name)
 
 
-def build_message(settings, to, subject, body):
-    """A plain-text message from the configured sender."""
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = ", ".join(to)
-    message["Subject"] = " ".join(subject.split())  # user text in a subject must not break the header
-    message["Message-ID"] = make_msgid(domain="hyperdesk")
-    message.set_content(body)
-    return message
+def current_mailer():
+    """The current app's mailer."""
+    return Mailer.from_config(current_app.config)
 
 
-def send(settings, to, subject, body):
-    """Send a message to the addresses in ``to``; without an SMTP server, write it to the log.
-
-    Delivery runs in a background thread by default, so a slow or dead mail server
-    costs the request nothing; failures are logged, never raised.
-    """
-    to = sorted({address for address in to if address})
-    if not to:
-        return
-    message = build_message(settings, to, subject, body)
-    if not settings.server:
-        log.info("E-mail (no MAIL_SERVER set, not sent) to %s: %s\n%s", message["To"], subject, body)
-        return
-    if settings.send_async:
-        threading.Thread(target=_deliver, args=(settings, message), daemon=True).start()
-    else:
-        _deliver(settings, message)
+def sender(settings, message):
+    """The From line: MAIL_SENDER's address, under the site's name when the message carries one."""
+    if not message.sender_name:
+        return settings.sender
+    return formataddr((message.sender_name, parseaddr(settings.sender)[1]))
 
 
-def _deliver(settings, message):
+def build_message(settings, message):
+    """The e-mail for outbox row ``message``, with its own Message-ID (the same at every attempt)."""
+    email = EmailMessage()
+    email["From"] = sender(settings, message)
+    email["To"] = ", ".join(message.recipients)
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = format_datetime(message.created_at)
+    email.set_content(message.body)
+    return email
+
+
+def transmit(settings, message):
+    """Hand outbox row ``message`` to the SMTP server; raises OSError or SMTPException when it is not accepted."""
     smtp_class = smtplib.SMTP_SSL if settings.use_ssl else smtplib.SMTP
-    try:
-        with smtp_class(settings.server, settings.port, timeout=settings.timeout) as smtp:
-            if settings.use_tls and not settings.use_ssl:
-                smtp.starttls()
-            if settings.username:
-                smtp.login(settings.username, settings.password)
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        log.error(
-            "E-mail to %s failed (%s: %s); the action it reports was saved.",
-            message["To"],
-            error.__class__.__name__,
-            error,
-        )
-    else:
-        log.info("E-mail sent to %s: %s", message["To"], message["Subject"])
+    with smtp_class(settings.server, settings.port, timeout=settings.timeout) as smtp:
+        if settings.use_tls and not settings.use_ssl:
+            smtp.starttls()
+        if settings.username:
+            smtp.login(settings.username, settings.password)
+        smtp.send_message(build_message(settings, message))
+
+
+def log_unsent(recipients, subject, body):
+    """Without an SMTP server, show a message in the log; it stays in the outbox until one is set."""
+    log.info(
+        "E-mail (no MAIL_SERVER set, not sent; kept in the outbox) to %s: %s\n%s", ", ".join(recipients), subject, body
+    )

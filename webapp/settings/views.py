@@ -1,11 +1,13 @@
-"""The settings page: rows per page and theme, saved per user, with a reset to the defaults."""
+"""The settings page: rows per page, theme and time zone, saved per user, with a reset to the defaults; the sessions."""
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..htmx import client_redirect, is_htmx, render_page_or_partial, toast
+from ..auth.session import current_session, live_sessions, sign_out_everywhere_else
+from ..htmx import client_redirect, is_htmx, is_partial, render_page_or_partial, toast
 from ..services import settings
-from ..templating import THEMES, add_nav_item
+from ..services.settings import THEMES
+from ..templating import add_nav_item
 
 bp = Blueprint("settings", __name__)
 
@@ -15,10 +17,13 @@ THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 @bp.record_once
 def _add_to_navigation(state):
     add_nav_item(state.app, "settings.edit", "Settings", "Rows per page and light or dark theme.")
+    # settings/_sessions.html lists the signed-in person's sessions itself, wherever it is rendered.
+    state.app.jinja_env.globals.update(live_sessions_of=live_sessions, current_session=current_session)
 
 
 def _render(values, errors=None, status=200):
     context = dict(
+        time_zone_form=_time_zone_context(settings.preferences(current_user)["time_zone"]),
         values=values,
         errors=errors or {},
         page_sizes=settings.PAGE_SIZES,
@@ -59,3 +64,30 @@ def reset():
     settings.reset(current_user)
     toast("Settings reset to the defaults.")
     return _reload()
+
+
+def _time_zone_context(chosen, error=None):
+    return {"chosen": chosen, "zones": settings.time_zones(), "error": error}
+
+
+@bp.post("/time-zone")
+def update_time_zone():
+    """Save the zone dates and times are shown and typed in; an unknown zone is refused (422)."""
+    chosen = request.form.get("time_zone", "")
+    try:
+        settings.set_time_zone(current_user, chosen)
+    except settings.InvalidSettings as error:
+        context = {"time_zone_form": _time_zone_context(chosen, error.errors["time_zone"])}
+        return render_page_or_partial("settings/time_zone.html", "settings/_time_zone.html", 422, **context)
+    toast("Time zone saved.")
+    return _reload()
+
+
+@bp.post("/sessions/end-others")
+def end_other_sessions():
+    """Sign out every other browser and device, and every API token; this browser stays signed in (as GitHub does)."""
+    ended = sign_out_everywhere_else(current_user)
+    toast(f"Signed out everywhere else ({ended} other session{'s' if ended != 1 else ''} ended).")
+    if is_partial():
+        return render_template("settings/_sessions.html")
+    return redirect(url_for("settings.edit") + "#sessions", 303)

@@ -26,7 +26,7 @@ def view(token):
     return response
 
 
-@bp.post("/projects/<int:project_id>")
+@bp.post("/projects/<id:project_id>")
 def create(project_id):
     """Create the project's read-only link (its owner only)."""
     project = get_owned(PROJECTS, project_id, current_user).obj
@@ -35,7 +35,7 @@ def create(project_id):
     return _panel(project)
 
 
-@bp.post("/projects/<int:project_id>/revoke")
+@bp.post("/projects/<id:project_id>/revoke")
 def revoke(project_id):
     """Revoke the project's link: it answers 'not found' from now on."""
     project = get_owned(PROJECTS, project_id, current_user).obj

@@ -6,11 +6,17 @@ import click
 
 
 @click.command("purge-orphan-assets")
-@click.option("--older-than", "minutes", default=60, show_default=True, type=click.IntRange(min=0),
-              help="Only delete images orphaned at least this many minutes ago (uploads waiting for a form to be saved are orphans too).")
+@click.option(
+    "--older-than",
+    "minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Only delete images orphaned at least this many minutes ago (uploads waiting for a form to be saved are orphans too).",
+)
 def purge_orphan_assets(minutes):
     """Delete orphaned images and their rows; exit 1 when some could not be deleted (they are retried next time)."""
-    from ..services.uploads import purge_orphans
+    from .service import purge_orphans
 
     report = purge_orphans(older_than=timedelta(minutes=minutes))
     click.echo(

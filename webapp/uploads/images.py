@@ -6,12 +6,13 @@ data, comments, XMP and anything appended to the file (a polyglot's HTML or scri
 """
 
 import io
+import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import DomainError
+from ..exceptions import DomainError
 
 # Pillow format name → (file extension, Content-Type). Nothing else is accepted.
 FORMATS = {
@@ -27,9 +28,16 @@ ACCEPT = ",".join(content_type for _, content_type in FORMATS.values())
 SIZES = {"thumb": (96, 96), "card": (480, 270)}
 JPEG_QUALITY = 90
 WEBP_QUALITY = 88
+# Large images shrink by a whole factor first, down to this many times the thumbnail's size
+# (RGB and greyscale by averaging; other modes by subsampling, from as small as twice the size,
+# since their filters would first copy every pixel: see _shrunk).
+REDUCING_GAP = 3
+SUBSAMPLING_GAP = 2
 # Kept from the decoded image's info: what the pixels need to look right, nothing about the author.
 KEPT_INFO = ("transparency",)
 ALLOWED_NAMES = "JPEG, PNG, WebP or GIF"
+# A local thumbnail's file extension -> the Pillow format that writes it.
+THUMBNAIL_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
 
 
 class UploadError(DomainError):
@@ -55,13 +63,16 @@ class Limits:
 
 @dataclass(frozen=True)
 class CleanImage:
-    """A decoded, checked image and its metadata-free encoding, ready to store."""
+    """A checked image's metadata-free encoding (and its thumbnails when asked for), ready to store.
+
+    No decoded pixels are kept: a 40 MP image decoded is ~160 MB, freed before storage is called.
+    """
 
     data: bytes
-    image: Image.Image
     format: str
     width: int
     height: int
+    thumbnails: dict = field(default_factory=dict)  # size name -> encoded bytes (thumbnail_ext)
 
     @property
     def ext(self):
@@ -91,7 +102,9 @@ def _looks_like_svg(data):
 def _open(data, limits):
     """Decode the header: the format and size, refusing bombs before any pixel is decoded."""
     if _looks_like_svg(data):
-        raise UploadError(f"SVG images are not accepted because they can carry scripts. Please upload a {ALLOWED_NAMES} image.")
+        raise UploadError(
+            f"SVG images are not accepted because they can carry scripts. Please upload a {ALLOWED_NAMES} image."
+        )
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that; treat both the same.
@@ -131,11 +144,11 @@ def _encode(image, source_format):
     options = {}
     if source_format == "JPEG":
         if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
+            image = _converted(image, "RGB")
         options = {"quality": JPEG_QUALITY, "icc_profile": icc_profile}
     elif source_format == "WEBP":
         if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA" if image.has_transparency_data else "RGB")
+            image = _converted(image, "RGBA" if image.has_transparency_data else "RGB")
         options = {"quality": WEBP_QUALITY, "icc_profile": icc_profile}
     elif source_format == "PNG" and icc_profile:
         options = {"icc_profile": icc_profile}
@@ -145,26 +158,96 @@ def _encode(image, source_format):
     return image, buffer.getvalue()
 
 
-def clean_image(stream, limits):
-    """Read, check and re-encode an uploaded image; UploadError says what is wrong with it."""
+def _converted(image, mode):
+    """``image`` in ``mode``, the original's pixels freed at once (two full-size copies never coexist for long)."""
+    converted = image.convert(mode)
+    image.close()
+    return converted
+
+
+def clean_image(stream, limits, thumbnails=False):
+    """Read, check and re-encode an uploaded image; UploadError says what is wrong with it.
+
+    ``thumbnails``: also make the crops of SIZES (for storage that does not make its own). The
+    decoded pixels are released before returning, so only encoded bytes reach storage.
+    """
     data = read_limited(stream, limits.max_bytes)
     image = _open(data, limits)
     source_format = image.format
     _decode(image)
     image, encoded = _encode(image, source_format)
-    return CleanImage(encoded, image, source_format, image.width, image.height)
+    width, height = image.size
+    made = {}
+    if thumbnails and source_format == "JPEG":
+        # A JPEG decodes at 1/2, 1/4 or 1/8 of its size nearly for free: free the full-size pixels,
+        # then decode the clean encoding again just large enough for the biggest crop.
+        image.close()
+        image = _draft(encoded, width, height)
+    if thumbnails:
+        made = _thumbnails(image, source_format)
+    image.close()
+    return CleanImage(encoded, source_format, width, height, made)
+
+
+def _draft(encoded, width, height):
+    """The JPEG ``encoded`` decoded at the smallest DCT scale that still fills every thumbnail's crop."""
+    scale = max(_crop_scale(width, height, target) for target in SIZES.values())
+    image = Image.open(io.BytesIO(encoded), formats=["JPEG"])
+    wanted = (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale)))
+    image.draft("RGB" if image.mode != "L" else "L", wanted)
+    image.load()
+    return image
+
+
+def _crop_scale(width, height, target):
+    """How much an image of ``width`` × ``height`` may shrink before its centre crop for ``target`` is too small."""
+    target_width, target_height = target
+    crop_width = min(width, height * target_width / target_height)
+    return min(1.0, target_width / crop_width)
+
+
+def _thumbnails(image, source_format):
+    """The encoded crops of every size in SIZES, in the format local thumbnails use."""
+    ext = thumbnail_ext(FORMATS[source_format][0])
+    made = {}
+    for size in SIZES:
+        buffer = io.BytesIO()
+        thumbnail(image, size).save(buffer, format=THUMBNAIL_FORMATS[ext])
+        made[size] = buffer.getvalue()
+    return made
 
 
 def thumbnail(image, size):
     """A copy of ``image`` cropped from its centre to fill the named size, for local storage."""
     width, height = SIZES[size]
+    source_width, source_height = image.size
+    crop_width, crop_height = (
+        min(source_width, source_height * width / height),
+        min(source_height, source_width * height / width),
+    )
+    left, top = (source_width - crop_width) / 2, (source_height - crop_height) / 2
+    box = (left, top, left + crop_width, top + crop_height)
+    gap = REDUCING_GAP if image.mode in ("RGB", "L") else SUBSAMPLING_GAP
+    factor = int(min(crop_width / width, crop_height / height) / gap)
+    if factor > 1:
+        image, box = _shrunk(image, box, factor), None
     if image.mode not in ("RGB", "RGBA", "L"):
         image = image.convert("RGBA" if image.has_transparency_data else "RGB")
-    source_width, source_height = image.size
-    crop_width, crop_height = min(source_width, source_height * width / height), min(source_height, source_width * height / width)
-    left, top = (source_width - crop_width) / 2, (source_height - crop_height) / 2
-    # reducing_gap shrinks by whole factors first: several times faster on large photos, same look.
-    return image.resize((width, height), Image.Resampling.LANCZOS, box=(left, top, left + crop_width, top + crop_height), reducing_gap=3.0)
+    return image.resize((width, height), Image.Resampling.LANCZOS, box=box)
+
+
+def _shrunk(image, box, factor):
+    """The ``box`` of ``image`` made ``factor`` times smaller, without a full-size copy of the pixels.
+
+    Pillow's filters premultiply alpha (RGBA, LA) and a palette must become RGB(A) first: both
+    are whole-image copies, as large as the decoded image. Those modes are subsampled instead
+    (the final LANCZOS pass from at least SUBSAMPLING_GAP times the thumbnail's size smooths it).
+    """
+    whole = tuple(round(edge) for edge in box)
+    if image.mode in ("RGB", "L"):
+        return image.reduce(factor, box=whole)
+    smaller = (max(1, (whole[2] - whole[0]) // factor), max(1, (whole[3] - whole[1]) // factor))
+    return image.resize(smaller, Image.Resampling.NEAREST, box=whole)
 
 
 def thumbnail_ext(ext):

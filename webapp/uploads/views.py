@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, request, send_from_directory
 from flask_login import current_user
 
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..htmx import is_htmx, render_page_or_partial
 from ..permissions import public
-from ..services import uploads
-from .images import ACCEPT, CONTENT_TYPES, SIZES
+from . import service as uploads
+from .files import FILE_TYPES
+from .images import CONTENT_TYPES, SIZES
 
 bp = Blueprint("uploads", __name__)
 
@@ -19,24 +20,6 @@ ONE_YEAR = 365 * 24 * 3600
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 DOM_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,99}")
-
-
-@bp.record_once
-def _setup(state):
-    """Give each app its storage backends and the template helpers image fields use."""
-    uploads.init_app(state.app)
-    state.app.jinja_env.globals.update(thumbnail_url=uploads.thumbnail_url, image_sizes=SIZES, image_accept=ACCEPT)
-
-
-@bp.after_app_request
-def _destroy_released(response):
-    """Delete files released by this request's commits (services that forgot to, the back office)."""
-    try:
-        uploads.destroy_released()
-    except Exception:  # deleting files is housekeeping: it must never break the answer
-        db.session.rollback()
-        current_app.logger.exception("Deleting released assets failed; purge-orphan-assets will retry")
-    return response
 
 
 @dataclass(frozen=True)
@@ -85,7 +68,9 @@ def upload_image():
         asset = uploads.store_image(upload, current_user._get_current_object())
     except uploads.UploadError as error:
         context["error"] = error.message
-        return render_page_or_partial("uploads/upload.html", "uploads/_image_field.html", _form_status(error), **context)
+        return render_page_or_partial(
+            "uploads/upload.html", "uploads/_image_field.html", _form_status(error), **context
+        )
     context.update(asset=asset, value=str(asset.id), message="Uploaded. Save the form to keep it.")
     return render_page_or_partial("uploads/upload.html", "uploads/_image_field.html", **context)
 
@@ -93,11 +78,19 @@ def upload_image():
 @bp.get("/files/<name>")
 @public
 def local_file(name):
-    """Serve a locally stored image: public but unguessable, cached for a year, never sniffed."""
+    """Serve a locally stored image or document: public but unguessable, cached for a year, never sniffed.
+
+    Documents are always downloads (``Content-Disposition: attachment``), never shown in the app's origin.
+    """
     storage = uploads.backends().local
     if storage.path_for(name) is None:
         abort(404)
-    response = send_from_directory(storage.folder, name, mimetype=CONTENT_TYPES[name.rpartition(".")[2]], max_age=ONE_YEAR)
+    ext = name.rpartition(".")[2]
+    document = FILE_TYPES.get(ext) if ext not in CONTENT_TYPES else None
+    mimetype = document.content_type if document else CONTENT_TYPES[ext]
+    response = send_from_directory(
+        storage.folder, name, mimetype=mimetype, max_age=ONE_YEAR, as_attachment=document is not None
+    )
     # Names are random and never reused, so a cached copy can never be stale.
     response.cache_control.public = True
     response.cache_control.immutable = True

@@ -1,0 +1,110 @@
+"""CPU time per request, in this process, for the list pages, the back office and the API.
+
+``python -m bench.cpu [--rows N] [--requests N] [--rounds N]``: a throwaway SQLite database,
+the real app, one signed-in user (who owns the rows), one administrator and one API key;
+prints milliseconds of CPU per request for each case, the median of the interleaved rounds.
+CPU time (not wall time) is what a worker spends, and barely moves when the machine is busy.
+"""
+
+import argparse
+import contextvars
+import logging
+import os
+import statistics
+import tempfile
+import time
+
+from sqlalchemy import insert
+
+CASES = [
+    ("W1 projects list (page)", "/projects/", {}, "session"),
+    ("W1 projects list (htmx)", "/projects/", {"HX-Request": "true"}, "session"),
+    ("W1 all projects (admin)", "/projects/?scope=all", {}, "admin"),
+    ("W4 back-office list", "/admin/projects/", {}, "admin"),
+    ("W5 back-office search", "/admin/projects/?search=project%2012", {}, "admin"),
+    ("A1 API projects list (key)", "/api/v1/projects", {}, "key"),
+    ("A2 API search (key)", "/api/v1/projects?q=project%2012", {}, "key"),
+]
+
+
+def prepare(folder, rows):
+    """The app on a migrated SQLite file with ``rows`` projects of one user; returns (app, user id, admin id, key)."""
+    os.environ["APP_ENV"] = "testing"
+    from flask_migrate import upgrade
+
+    from webapp import create_app
+    from webapp.database import ensure_migrations
+    from webapp.extensions import db
+    from webapp.models import Project, User
+    from webapp.services import credentials
+
+    url = f"sqlite:///{folder}/cpu.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "s" * 40, "RATELIMIT_ENABLED": False})
+    ensure_migrations(app)
+    with app.app_context():
+        upgrade()
+        logging.getLogger().setLevel(logging.WARNING)  # one log line per request is not what is measured
+        user = User(email="bench@example.com", name="Bench", status="approved")
+        admin = User(email="admin@example.com", name="Admin", status="approved", role="admin")
+        db.session.add_all([user, admin])
+        db.session.commit()
+        values = [{"owner_id": user.id, "name": f"Project {n}", "description": "d" * 80} for n in range(rows)]
+        db.session.execute(insert(Project), values)
+        db.session.commit()
+        return app, user.id, admin.id, credentials.create_key(user, "bench", "read", None).secret
+
+
+def client_for(app, path, headers, cookie_user):
+    """A test client signed in as ``cookie_user`` (or none), warmed up on ``path``."""
+    client = app.test_client()
+    if cookie_user is not None:
+        from webapp.auth.session import session_value_for
+        from webapp.extensions import db
+        from webapp.models import User
+
+        with app.app_context():
+            value = session_value_for(db.session.get(User, cookie_user), "Benchmark")
+        with client.session_transaction() as session:
+            session["_user_id"] = value
+    for _ in range(20):
+        contextvars.Context().run(client.get, path, headers=headers)
+    return client
+
+
+def cpu_ms(client, path, headers, requests):
+    """Average CPU milliseconds per request."""
+    started = time.process_time()
+    for _ in range(requests):
+        response = contextvars.Context().run(client.get, path, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+    return (time.process_time() - started) / requests * 1000
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated case prefixes (e.g. W1,W4)")
+    args = parser.parse_args(argv)
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    cases = [c for c in CASES if not wanted or any(c[0].startswith(w) for w in wanted)]
+    with tempfile.TemporaryDirectory() as folder:
+        app, user_id, admin_id, key = prepare(folder, args.rows)
+        signed_in = {"session": user_id, "admin": admin_id, "key": None}
+        clients = []
+        for name, path, headers, credential in cases:
+            if credential == "key":
+                headers = {**headers, "Authorization": f"Bearer {key}"}
+            clients.append((name, path, headers, client_for(app, path, headers, signed_in[credential])))
+        figures = {name: [] for name, *_ in clients}
+        for _ in range(args.rounds):  # interleaved: every case once per round
+            for name, path, headers, client in clients:
+                figures[name].append(cpu_ms(client, path, headers, args.requests))
+        for name, used in figures.items():
+            print(f"{name:32} {statistics.median(used):6.2f} ms CPU per request (median of {len(used)})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Valid values and rows for any declared resource, read from its declaration (the matrices and scaffolded tests use them)."""
+
+from werkzeug.datastructures import MultiDict
+
+from webapp.extensions import db
+from webapp.resources import ChoiceField, ImageField, TextAreaField, TextField, writes
+
+
+def sample_json(form_field):
+    """A valid JSON value for a field: the first choice, some text, no image; optional typed fields left empty."""
+    if isinstance(form_field, ImageField):
+        return None
+    if not isinstance(form_field, TextField | TextAreaField | ChoiceField) and not form_field.required:
+        return None  # a date, a number, a relation…: left empty
+    if getattr(form_field, "choices", None):
+        return form_field.choices[0][0]
+    return "Sample value"[: form_field.max_length or None]
+
+
+def sample_body(resource):
+    """A valid API body for a new row of ``resource``."""
+    return {f.name: sample_json(f) for f in resource.fields}
+
+
+def sample_form(resource, **values):
+    """A valid form for a new row of ``resource``, as a browser sends it (``values`` replace single fields)."""
+    form = MultiDict()
+    for form_field in resource.fields:
+        form.setlist(form_field.name, form_field.form_values(sample_json(form_field)))
+    for name, value in values.items():
+        form.setlist(name, value if isinstance(value, list) else [value])
+    return form
+
+
+def make_row(resource, owner, parent=None):
+    """A new row of ``resource`` owned by ``owner`` (made through the pages' own writes), with its ancestors."""
+    if resource.parent is not None and parent is None:
+        parent = make_row(resource.parent.resource, owner)
+    obj = writes.create(resource, sample_form(resource), owner, parent)
+    db.session.commit()
+    return obj

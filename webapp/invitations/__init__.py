@@ -1,0 +1,1 @@
+"""Invitation links: what someone who opens one sees, and accepting it."""

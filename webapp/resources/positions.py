@@ -1,0 +1,97 @@
+"""Hand-ordered rows: positions stay 0..n-1 without gaps and unique, even when people edit at once.
+
+Every change takes a lock on the parent row first (PostgreSQL: SELECT ... FOR UPDATE;
+SQLite: a write on the parent, which takes the database's write lock), so two requests
+reordering, adding or deleting under the same parent run one after the other. Positions
+are then rewritten in two UPDATEs that never collide with the UNIQUE(parent, position)
+constraint, which PostgreSQL checks row by row.
+"""
+
+from sqlalchemy import case, func, select, update
+
+from ..exceptions import Conflict
+from ..extensions import db
+
+GONE = "Someone deleted this row a moment ago; reload to see the list as it is now."
+
+
+def lock_parent(resource, parent_id):
+    """Hold the parent's lock until the transaction ends, so position changes are serialised."""
+    pk = resource.parent.resource.pk
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(pk).where(pk == parent_id).with_for_update())
+    else:
+        db.session.execute(update(pk.table).where(pk == parent_id).values({pk: pk}))
+
+
+def _columns(resource):
+    table = resource.model.__table__
+    return table, resource.pk, table.c[resource.order.column], table.c[resource.parent.fk]
+
+
+def positions(resource, parent_id):
+    """[(id, position)] of the parent's rows, in order."""
+    _, pk, position, fk = _columns(resource)
+    return list(db.session.execute(select(pk, position).where(fk == parent_id).order_by(position)))
+
+
+def place_last(resource, obj, parent_id):
+    """Give a new row the position after the last one."""
+    lock_parent(resource, parent_id)
+    _, _, position, fk = _columns(resource)
+    last = db.session.scalar(select(func.max(position)).where(fk == parent_id))
+    setattr(obj, resource.order.column, 0 if last is None else last + 1)
+
+
+def remove(resource, obj):
+    """Delete a row and move the rows after it up by one."""
+    parent_id = getattr(obj, resource.parent.fk)
+    lock_parent(resource, parent_id)
+    db.session.delete(obj)
+    db.session.flush()
+    current = positions(resource, parent_id)
+    _apply(resource, current, [row_id for row_id, _ in current])
+
+
+def move(resource, obj, direction):
+    """Swap a row with its neighbour above ("up") or below ("down"); False at either end."""
+    parent_id = getattr(obj, resource.parent.fk)
+    lock_parent(resource, parent_id)
+    current = positions(resource, parent_id)
+    order = [row_id for row_id, _ in current]
+    if obj.id not in order:
+        raise Conflict(GONE)  # deleted by another request between loading it and taking the lock
+    index = order.index(obj.id)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(order):
+        return False
+    order[index], order[other] = order[other], order[index]
+    return _apply(resource, current, order)
+
+
+def reorder(resource, parent_id, wanted):
+    """Put the parent's rows in the order of the ids in ``wanted``; True when anything moved.
+
+    Ids that are not the parent's are ignored; rows the request did not mention (added
+    meanwhile in another tab) keep their relative order after the ones it did.
+    """
+    lock_parent(resource, parent_id)
+    current = positions(resource, parent_id)
+    known = {row_id for row_id, _ in current}
+    mentioned = list(dict.fromkeys(row_id for row_id in wanted if row_id in known))
+    rest = [row_id for row_id, _ in current if row_id not in set(mentioned)]
+    return _apply(resource, current, mentioned + rest)
+
+
+def _apply(resource, current, order):
+    """Store positions 0..n-1 following ``order``, touching only the rows that move."""
+    table, pk, position, _ = _columns(resource)
+    was = dict(current)
+    moves = {row_id: index for index, row_id in enumerate(order) if was[row_id] != index}
+    if not moves:
+        return False
+    # Phase one parks each moving row on its own negative position; phase two flips it to the final one.
+    parked = case({row_id: -index - 1 for row_id, index in moves.items()}, value=pk)
+    db.session.execute(update(table).where(pk.in_(moves)).values({position: parked}))
+    db.session.execute(update(table).where(pk.in_(moves)).values({position: -position - 1}))
+    return True
