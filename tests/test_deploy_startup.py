@@ -97,10 +97,12 @@ def test_unreachable_database_stops_the_start_with_one_clear_line(tmp_path, capl
 
 
 def test_start_waits_for_the_database_logging_one_line_per_attempt(empty_postgres_url, tmp_path, caplog):
-    relay = Relay(make_url(empty_postgres_url).port or 5432).open_after(1.5)
+    relay = Relay(make_url(empty_postgres_url).port or 5432)
     try:
         url = make_url(empty_postgres_url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
         app = create_app(app_overrides(url, UPLOAD_FOLDER=str(tmp_path), DB_START_WAIT_SECONDS=20))
+        # The database "comes back" 1.5 s after start-up begins, however long building the app took.
+        relay.open_after(1.5)
         with caplog.at_level(logging.INFO, logger="webapp.startup"):
             startup.prepare(app)
     finally:
