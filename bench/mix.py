@@ -166,7 +166,9 @@ class Arrivals:
     dropped: int = 0
 
     def run(self, stop):
-        """Arrive on schedule until ``stop`` is set; then wait for the calls in flight."""
+        """Arrive on schedule until ``stop`` is set; then wait for the calls in flight. A rate of 0 sends nothing."""
+        if self.rate <= 0:
+            return
         lock, slots, threads = threading.Lock(), threading.BoundedSemaphore(self.bound), []
         next_at = time.perf_counter()
         while not stop.is_set():

@@ -139,5 +139,6 @@ def _round_lines(by_round, shipped):
             for name, figures in by_round.items()
             if name != shipped and figure in figures
         ]
-        lines.append(f"- {figure} ÷ shipped, by round: " + "; ".join(parts))
+        if parts:
+            lines.append(f"- {figure} ÷ shipped, by round: " + "; ".join(parts))
     return lines
