@@ -189,6 +189,8 @@ class Arrivals:
                 seconds, requests, status = self.action()
             except (OSError, http.client.HTTPException):
                 seconds, requests, status = 0.0, 1, "connection error"
+            except Exception as error:  # noqa: BLE001  (a broken driver is reported as a failure, never lost)
+                seconds, requests, status = 0.0, 0, f"driver error {error!r}"
             with lock:
                 self.requests += requests
                 self.statuses[status] = self.statuses.get(status, 0) + 1

@@ -119,11 +119,18 @@ def page_mix(secret, url, facts):
     ]
 
 
+def owner_email(number):
+    """One of the seeded owners' addresses (approved accounts made in advance), in turn."""
+    return f"owner{number % (seeding.OWNERS - 1) + 1}@example.com"
+
+
 def measure(server, context, args, duration):
     """Pages with wrk while sign-ins and uploads arrive; the figures of one configuration in one round."""
     port, stop = server.port, threading.Event()
-    emails = (f"owner{n % (seeding.OWNERS - 1) + 1}@example.com" for n in itertools.count())
-    sign_ins = mix.Arrivals("sign-in", args.sign_in_rate, lambda: mix.sign_in(port, context["issuer"], next(emails)))
+    numbers = itertools.count()  # shared by the arrivals' threads: a generator would not be safe there
+    sign_ins = mix.Arrivals(
+        "sign-in", args.sign_in_rate, lambda: mix.sign_in(port, context["issuer"], owner_email(next(numbers)))
+    )
     uploads = mix.Arrivals(
         "upload", args.upload_rate, lambda: mix.upload_cover(port, context["upload_headers"], context["image"])
     )
