@@ -59,6 +59,8 @@ def workloads(context):
         Workload("W3 10,000 rows deep (admin)", "app", paths["all_deep"], "admin"),
         Workload("W4 admin list", "app", "/admin/projects/", "admin"),
         Workload("W5 admin search", "app", f"/admin/projects/?search={term}", "admin"),
+        # Flask-Admin numbers pages from 0: ?page=400 skips 10,000 rows (the depth of the pages' W3).
+        Workload("W8 admin 10,000 rows deep", "app", f"/admin/projects/?page={deep_page - 1}", "admin"),
         # Declared filters and sorts (docs/extending.md): one status of four (all the user's seeded rows are
         # drafts), and the name order's keyset walk.
         Workload("W6 filtered by status (admin)", "app", "/projects/?scope=all&status=active", "admin"),
@@ -87,6 +89,7 @@ def workloads(context):
         Workload("B hand-written deep", "handwritten", f"/projects?page={deep_page}"),
         Workload("B stock admin list", "stock_admin", "/admin/project/"),
         Workload("B stock admin search", "stock_admin", f"/admin/project/?search={term}"),
+        Workload("B stock admin 10,000 rows deep", "stock_admin", f"/admin/project/?page={deep_page - 1}"),
     ]
 
 

@@ -5,12 +5,13 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import DeleteRowAction
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..permissions import admits_to_back_office
-from ..templating import user_theme
+from ..templating import row_action, user_theme
 from ..urls import url_for_record
 from . import formatters, paging
 from .filters import HyperdeskFilterConverter
@@ -180,6 +181,22 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
 
     def is_action_allowed(self, name):
         return not _reading_only() and super().is_action_allowed(name)
+
+    @pass_context
+    def list_rows(self, context, rows, list_columns):
+        """(row, id, row icons, [(column, formatted value)]) for each row of a list page, as the list shows them."""
+        formatters, type_formatters = self.column_formatters, self.column_type_formatters
+        names = [name for name, _ in list_columns]
+        row_actions = context.get("list_row_actions") or ()
+        shown = []
+        for row in rows:
+            pk = self.get_pk_value(row)
+            icons = Markup(" ").join(  # spaced as inline elements are in a template
+                row_action(context, action, pk, row) for action in row_actions if self.allows_row_action(action, row)
+            )
+            cells = [(name, self._get_list_value(context, row, name, formatters, type_formatters)) for name in names]
+            shown.append((row, pk, icons, cells))
+        return shown
 
     def buttons_for(self, row):
         """The one-click actions that apply to ``row`` (the service still has the last word)."""
