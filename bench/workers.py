@@ -180,9 +180,12 @@ def run_configuration(name, env, context, args):
             if status != 200:
                 raise RuntimeError(f"{name}: {path} answered {status}")
         measure(server, context, args, args.warmup)  # imports, provider keys, pools: not measured
-        return measure(server, context, args, args.duration)
+        figures = measure(server, context, args, args.duration)
     finally:
         server.stop()
+    if not figures["errors"]:
+        server.log_path.unlink()  # a log line per request: kept only when something failed
+    return figures
 
 
 def run_rounds(context, configurations, args):
