@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format bench bench-smoke bench-cpu reliability reliability-smoke venv dev-venv migrate seed clean
+.PHONY: run test lint format bench bench-smoke bench-cpu bench-workers bench-workers-smoke reliability reliability-smoke venv dev-venv migrate seed clean
 
 run: $(VENV)/.app-installed  ## Migrate the local SQLite database, add demo data, serve on http://127.0.0.1:5000
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app webapp db upgrade
@@ -33,6 +33,14 @@ bench-smoke: $(VENV)/.dev-installed  ## The benchmark on 1,000 rows for a few se
 
 bench-cpu: $(VENV)/.dev-installed  ## CPU per request of the projects page and the same list through the API (in-process, 10,000 rows)
 	$(BIN)/python -m bench.cpu $(BENCH_ARGS)
+
+bench-workers: $(VENV)/.dev-installed  ## gunicorn worker class and threads under pages, sign-ins and uploads (PostgreSQL, ~12 min); docs/performance.md
+	@command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 1; }
+	$(BIN)/python -m bench.workers $(BENCH_ARGS)
+
+bench-workers-smoke: $(VENV)/.dev-installed  ## The worker benchmark on 1,000 rows, 2 s per configuration: proves it runs, measures nothing
+	@command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 1; }
+	$(BIN)/python -m bench.workers --smoke $(BENCH_ARGS)
 
 reliability: $(VENV)/.dev-installed  ## Faults under load on throwaway PostgreSQL/Redis/SMTP (127.0.0.1, ~6 min); prints figures (docs/operations.md)
 	$(BIN)/python -m scripts.reliability $(RELIABILITY_ARGS)

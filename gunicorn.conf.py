@@ -23,9 +23,11 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 # GUNICORN_HOST narrows that (the local rehearsal listens on 127.0.0.1 only).
 bind = [f"{os.environ.get('GUNICORN_HOST', '0.0.0.0')}:{os.environ.get('PORT', '10000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads keep a worker useful while one request waits on Google or Cloudinary.
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Threads keep a worker useful while one request waits on Google or Cloudinary; the class and the
+# thread count were chosen by measurement (`make bench-workers`, docs/performance.md#worker-configuration).
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+# gunicorn quietly runs gthread for "sync" with more than one thread: sync means one thread.
+threads = 1 if worker_class == "sync" else int(os.environ.get("GUNICORN_THREADS", "4"))
 
 timeout = 30
 # Render sends SIGTERM, then SIGKILL 30 s later: finish requests in flight before that.

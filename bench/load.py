@@ -154,9 +154,14 @@ WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def run_wrk(url, headers, duration, connections, threads):
-    """Drive ``url`` with wrk for ``duration`` seconds; parse throughput and latency."""
+def run_wrk(url, headers, duration, connections, threads, script=None):
+    """Drive ``url`` with wrk for ``duration`` seconds; parse throughput and latency.
+
+    A Lua ``script`` may choose each request (bench/mix.py: several pages in turn); ``url`` then gives the server.
+    """
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if script:
+        command += ["--script", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 60, check=True).stdout

@@ -19,7 +19,14 @@ GOOD_SECRET = "k3Jx9-production-secret-that-is-long-enough-0123456789"
 
 def load_settings(monkeypatch, **env):
     """gunicorn.conf.py read the way gunicorn reads it, with ``env`` set; returns (names, config)."""
-    for key in ("PORT", "GUNICORN_HOST", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "GUNICORN_THREADS"):
+    for key in (
+        "PORT",
+        "GUNICORN_HOST",
+        "WEB_CONCURRENCY",
+        "FORWARDED_ALLOW_IPS",
+        "GUNICORN_THREADS",
+        "GUNICORN_WORKER_CLASS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -51,6 +58,18 @@ def test_render_defaults_bind_every_interface_on_port_10000_with_two_workers(mon
 def test_port_and_web_concurrency_come_from_the_environment(monkeypatch):
     _, config = load_settings(monkeypatch, PORT="12345", WEB_CONCURRENCY="3")
     assert (config.bind, config.workers) == (["0.0.0.0:12345"], 3)
+
+
+def test_the_shipped_workers_are_gthread_with_four_threads(monkeypatch):
+    # Chosen by measurement on two cores: docs/performance.md#worker-configuration.
+    _, config = load_settings(monkeypatch)
+    assert (config.worker_class_str, config.threads) == ("gthread", 4)
+
+
+def test_sync_workers_chosen_by_the_environment_run_one_request_at_a_time(monkeypatch):
+    # gunicorn would quietly run gthread for "sync" with more than one thread.
+    _, config = load_settings(monkeypatch, GUNICORN_WORKER_CLASS="sync", GUNICORN_THREADS="4")
+    assert (config.worker_class_str, config.threads) == ("sync", 1)
 
 
 def test_serving_settings_suit_render(monkeypatch):
