@@ -22,6 +22,8 @@ def list_paths(url, facts):
         "all_search": f"/projects/?scope=all&q={SEARCH_TERM}",
         # Rows older than the 10,000th newest: what "Load more" reaches after 400 pages.
         "all_deep": f"/projects/?scope=all&after={cursor}" if cursor else "/projects/?scope=all",
+        # The back office's page 400 as its pager's "next" link reaches it (after the 10,000th newest id).
+        "admin_deep": f"/admin/projects/?page={DEPTH // 25}&after={cursor}" if cursor else "/admin/projects/",
         "api_list": "/api/v1/projects",
         "api_search": f"/api/v1/projects?q={SEARCH_TERM}",
         "api_all_deep": f"/api/v1/projects?scope=all&after={cursor}" if cursor else "/api/v1/projects?scope=all",

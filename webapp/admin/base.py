@@ -142,12 +142,37 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
         return super().get_url(endpoint, **kwargs)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        # A deep page finds its ids first, then joins owners and images for those rows only (paging.py).
+        # A deep page finds its ids first (by cursor where it can), then joins owners and images for those
+        # rows only (paging.py).
         key = getattr(self.model, self._primary_key, None) if isinstance(self._primary_key, str) else None
-        if not (execute and page and key is not None):
+        if not (execute and key is not None):
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        keyset = paging.walks_the_key(self, key, sort_column, sort_desc)
+        if keyset:
+            paging.remember_keyset_order()
+        cursor = paging.read_cursor() if keyset and page else None
+        if cursor is not None:
+            count, query = super().get_list(None, sort_column, sort_desc, search, filters, False, page_size=False)
+            ids = paging.keyset_ids(query, key, cursor, page_size or self.page_size)
+            return count, paging.rows_in_order(self, key, ids)
+        if not page:
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
         return count, paging.rows_in_order(self, key, paging.page_ids(query, key))
+
+    def render(self, template, **kwargs):
+        rows = kwargs.get("data")
+        if template == self.list_template and rows and kwargs.get("num_pages") is None and paging.keyset_order_noted():
+            kwargs["pager_url"] = paging.keyset_pager(self, kwargs["page"], rows)
+        return super().render(template, **kwargs)
+
+    def _get_list_extra_args(self):
+        # The pager's cursor belongs to one link: other links of the page (sorts, filters, page sizes,
+        # the return address of a form) start over from the page number.
+        args = super()._get_list_extra_args()
+        for name in paging.CURSOR_ARGS:
+            args.extra_args.pop(name, None)
+        return args
 
     def create_model(self, form):
         with recording_changes(current_user):

@@ -4,9 +4,71 @@ Flask-Admin skips a deep page's rows with OFFSET while joining each skipped row'
 image (page 400 joins 10,000 owners to show 25). Here the OFFSET walks a narrow query
 of primary keys with the list's search, filters and sort, and only the 25 rows it finds
 are loaded with their joins: the same rows in the same order, one statement more.
+
+Where the list is in its default order, newest first along the primary key, the pager's
+"next" and "previous" links also carry the id the page ends (``after``) or starts
+(``before``) at: following them reads the next 25 ids from the index where the last page
+stopped, so page 400 costs what page 2 does. A page number alone (typed, bookmarked, or with
+a cursor that is not an id) is still served by OFFSET.
 """
 
+from flask import g, request
 from sqlalchemy.orm import joinedload
+
+from ..ids import parse_id
+
+CURSOR_ARGS = ("after", "before")
+
+
+def walks_the_key(view, key, sort_column, sort_desc):
+    """Whether the list is ordered newest first along its primary key (the order cursors follow)."""
+    if sort_column is None:
+        return tuple(view.column_default_sort or ()) == (key.key, True)
+    return sort_column == key.key and bool(sort_desc)
+
+
+def read_cursor():
+    """("after" | "before", id) from the list's URL, or None when absent or not an id."""
+    for name in CURSOR_ARGS:
+        value = parse_id(request.args.get(name))
+        if value is not None:
+            return name, value
+    return None
+
+
+def keyset_ids(query, key, cursor, page_size):
+    """The ids of the page that continues from ``cursor`` on the sorted, unpaginated ``query``, newest first."""
+    direction, boundary = cursor
+    ids = query.enable_eagerloads(False).with_entities(key)
+    if direction == "after":
+        return [row[0] for row in ids.filter(key < boundary).limit(page_size)]
+    older_first = ids.filter(key > boundary).order_by(None).order_by(key.asc()).limit(page_size)
+    return [row[0] for row in older_first][::-1]
+
+
+def keyset_pager(view, page, rows):
+    """The pager's URL builder: the next page continues after this page's last id, the previous one before its first."""
+    args = view._get_list_extra_args()
+    first, last = view.get_pk_value(rows[0]), view.get_pk_value(rows[-1])
+
+    def url(number):
+        extra = dict(args.extra_args)
+        if number == page + 1:
+            extra["after"] = last
+        elif number == page - 1 and number > 0:
+            extra["before"] = first
+        return view._get_list_url(args.clone(page=number or None, extra_args=extra))
+
+    return url
+
+
+def remember_keyset_order():
+    """Note for the page's pager that this list can continue by cursor."""
+    g.admin_list_keyset = True
+
+
+def keyset_order_noted():
+    return g.get("admin_list_keyset", False)
 
 
 def page_ids(query, key):
