@@ -66,3 +66,31 @@ def test_everyone_list_costs_three_statements_whatever_the_rows(client, sign_in,
     assert response.status_code == 200
     # The signed-in user, the page of projects with their owners, the nav's pending count.
     assert counter.count == 3, counter.statements
+
+
+def test_a_word_in_most_rows_is_read_newest_first_from_the_index_page_by_page(
+    client, sign_in, admin, make, count_queries, backend
+):
+    """On SQLite everyone's search reads the FTS5 index in id order and stops at a page (not every match first)."""
+    admin.settings = {"page_size": 10}
+    db.session.commit()
+    owners = [make.user() for _ in range(3)]
+    for n in range(24):
+        make.project(owners[n % 3], name=f"Quartz {n}" if n % 8 else f"Opal {n}", description="common words")
+    sign_in.as_user(admin)
+    expected = [f"Quartz {n}" for n in range(23, -1, -1) if n % 8]
+    url, seen = "/projects/?scope=all&q=quartz", []
+    for _ in range(4):
+        with count_queries() as counter:
+            html = client.get(url).get_data(as_text=True)
+        seen += names(html)
+        limited = [sql for sql in counter.statements if "MATCH" in sql and "ORDER BY rowid DESC" in sql]
+        assert bool(limited) == (backend == "sqlite")
+        more = re.search(r'href="(/projects/\?[^"]*after=\d+[^"]*)"', html)
+        if not more:
+            break
+        url = more.group(1).replace("&amp;", "&")
+    assert seen == expected
+    # With a filter or another order, every match is looked up as before (the same rows).
+    html = client.get("/projects/?scope=all&q=quartz&sort=name").get_data(as_text=True)
+    assert names(html) == sorted(expected)[:10]

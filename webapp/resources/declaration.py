@@ -12,7 +12,7 @@ from .backoffice import BackOffice
 from .fields import ChoiceField
 from .listing import NEWEST, Sort
 from .relations import RelationField
-from .search import substring_filter
+from .search import newest_full_text_ids, substring_filter
 from .typed import BooleanField, DateField, DateTimeField
 
 # Field types a list can be filtered by: a choice, yes/no, a date range, a related row.
@@ -153,6 +153,13 @@ class Resource:
         if self.search_filter is substring_filter:
             return substring_filter(columns, text, indexed=self.search_index, scoped=scoped)
         return self.search_filter(columns, text)
+
+    def newest_matches(self, text, before, limit):
+        """The ids of the newest ``limit`` rows matching ``text`` below the id ``before``, where an index
+        can give them in that order (see ``newest_full_text_ids``); None elsewhere."""
+        if self.search_filter is not substring_filter or not self.search_index:
+            return None
+        return newest_full_text_ids([self.column(n) for n in self.search], text, before, limit)
 
     @property
     def default_sort(self):

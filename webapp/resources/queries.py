@@ -83,10 +83,19 @@ def listing(resource, user, parent=None, q="", after=None, size=25, everyone=Fal
         statement = statement.options(joinedload(resource.owner_relationship))
     else:
         statement = statement.where(resource.column(resource.owner) == user.id)
+    filters = list_query.where(resource, query)
     if query.q and resource.search:
+        newest = None
+        if everyone and not filters and not resource.positioned and query.sort.column == "id" and query.sort.descending:
+            newest = resource.newest_matches(query.q, query.after, size + 1)
         # A person's own rows (or a parent's) are found by their index first, then searched.
-        statement = statement.where(resource.search_clause(query.q, scoped=not everyone))
-    statement = statement.where(*list_query.where(resource, query))
+        search = (
+            resource.search_clause(query.q, scoped=not everyone)
+            if newest is None
+            else resource.column("id").in_(newest)
+        )
+        statement = statement.where(search)
+    statement = statement.where(*filters)
     if resource.positioned:
         rows = db.session.scalars(statement.order_by(resource.column(resource.order.column))).all()
         return Listing(list(rows), q=query.q, query=query)

@@ -45,6 +45,24 @@ def substring_filter(columns, text, dialect=None, indexed=False, scoped=False):
     return or_(*(func.lower(column).like(_like_pattern(text.lower()), escape="\\") for column in columns))
 
 
+def newest_full_text_ids(columns, text, before, limit, dialect=None):
+    """The ids of the newest ``limit`` rows with ``text`` in ``columns`` (ids below ``before``), or None.
+
+    For a list of everyone's rows, newest first and not filtered otherwise, on SQLite with the
+    FTS5 table: the index is read in id order and stops at ``limit`` matches. Looked up as a
+    plain ``id IN (every match)``, a word found in most rows listed them all first (about 85 ms
+    for 100,000 rows, growing with the table); the other cases still use :func:`substring_filter`.
+    """
+    dialect = dialect or db.engine.dialect.name
+    if dialect != "sqlite" or len(text) < TRIGRAM:
+        return None
+    rowid = literal_column("rowid")
+    ids = _full_text_rowids(f"{columns[0].table.name}_search", columns, text)
+    if before is not None:
+        ids = ids.where(rowid < before)
+    return ids.order_by(rowid.desc()).limit(limit)
+
+
 def _like_pattern(text):
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
