@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,8 +194,19 @@ def measured_load(server, database_url, url, headers, duration, connections, thr
     return result
 
 
-def fetch(url, headers):
-    """GET ``url`` once; (status, body bytes)."""
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the redirect itself is the answer (urlopen raises it as an HTTPError)
+
+
+def fetch(url, headers, follow_redirects=True):
+    """GET ``url`` once; (status, body bytes). Without ``follow_redirects`` a redirect is returned as it is."""
     request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return response.status, response.read()
+    opener = urllib.request.build_opener() if follow_redirects else urllib.request.build_opener(_KeepRedirects)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        if follow_redirects or not 300 <= error.code < 400:
+            raise
+        return error.code, error.read()

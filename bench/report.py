@@ -190,9 +190,15 @@ def write_report(runs, args):
             k: getattr(args, k) for k in ("rounds", "duration", "warmup", "connections", "threads", "workers")
         }
         (results_dir / f"{run['backend']}-{args.rows}.json").write_text(json.dumps(record, indent=2, default=str))
-    records = [json.loads(path.read_text()) for path in sorted(results_dir.glob("*.json"))]
+    records = stored_runs(results_dir)
     Path(args.output).write_text(render_markdown(records))
     return records
+
+
+def stored_runs(results_dir):
+    """Every stored run of this benchmark (``<database>-<rows>.json``); other JSON there (make bench-workers) is not one."""
+    paths = [path for backend in BOTH for path in Path(results_dir).glob(f"{backend}-*.json")]
+    return [json.loads(path.read_text()) for path in sorted(paths)]
 
 
 def render_markdown(records):
@@ -279,5 +285,4 @@ def render_markdown(records):
 
 if __name__ == "__main__":
     # Rewrite RESULTS.md from the stored runs (after editing this file), without measuring.
-    records = [json.loads(path.read_text()) for path in sorted(RESULTS_DIR.glob("*.json"))]
-    (RESULTS_DIR.parent / "RESULTS.md").write_text(render_markdown(records))
+    (RESULTS_DIR.parent / "RESULTS.md").write_text(render_markdown(stored_runs(RESULTS_DIR)))

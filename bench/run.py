@@ -243,6 +243,11 @@ def _measure(backend, args, url, baseline_url, facts):
         "user": session_cookie(secret, url, facts["user_id"]),
         "admin": session_cookie(secret, url, facts["admin_id"]),
     }
+    # Sessions live in the database: the baselines served by Hyperdesk's sign-in need theirs in their own.
+    baseline_cookies = {
+        "user": session_cookie(secret, baseline_url, facts["user_id"]),
+        "admin": session_cookie(secret, baseline_url, facts["admin_id"]),
+    }
     facts["api_keys"] = seeding.api_keys(url, facts)
     cookies.update({f"{who}_key": key for who, key in facts["api_keys"].items()})
     facts["paths"] = app_paths(url, facts)
@@ -258,12 +263,16 @@ def _measure(backend, args, url, baseline_url, facts):
             server.start()
         for name, server in servers.items():
             server.wait_until_serving(READY_PATHS[name])
+
+        def cookies_for(workload):
+            return cookies if workload.server == "app" else baseline_cookies
+
         for workload in measured:
-            workload.bytes, workload.status = _probe(servers[workload.server], workload, cookies)
+            workload.bytes, workload.status = _probe(servers[workload.server], workload, cookies_for(workload))
         for round_number in range(args.rounds):
             for workload in measured:
                 target = servers[workload.server].url + workload.path
-                headers = headers_for(workload, cookies)
+                headers = headers_for(workload, cookies_for(workload))
                 run_wrk(target, headers, args.warmup, args.connections, args.threads)
                 server = servers[workload.server]
                 database_url = url if workload.server == "app" else baseline_url
@@ -282,7 +291,8 @@ def _measure(backend, args, url, baseline_url, facts):
 
 
 def _probe(server, workload, cookies):
-    status, body = fetch(server.url + workload.path, headers_for(workload, cookies))
+    # Not following redirects: a signed-in page answered by the sign-in page would measure the wrong page.
+    status, body = fetch(server.url + workload.path, headers_for(workload, cookies), follow_redirects=False)
     if status != 200:
         raise RuntimeError(f"{workload.name}: {workload.path} answered {status}")
     return len(body), status

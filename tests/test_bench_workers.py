@@ -77,3 +77,12 @@ def test_the_wrk_script_sends_each_page_with_its_headers_in_turn(tmp_path):
     assert 'wrk.format("GET", "/projects/", {["Cookie"] = "hyperdesk_session=abc.def"})' in script
     assert 'wrk.format("GET", "/api/v1/projects", {["Authorization"] = "Bearer k"})' in script
     assert "i % #requests + 1" in script
+
+
+def test_the_benchmark_report_reads_its_own_runs_and_not_the_worker_benchmarks(tmp_path):
+    from bench.report import stored_runs
+
+    (tmp_path / "sqlite-1000.json").write_text('{"backend": "sqlite", "rows": 1000}')
+    (tmp_path / "postgresql-1000.json").write_text('{"backend": "postgresql", "rows": 1000}')
+    (tmp_path / "workers-sqlite.json").write_text('{"configurations": {}}')
+    assert sorted(run["backend"] for run in stored_runs(tmp_path)) == ["postgresql", "sqlite"]
