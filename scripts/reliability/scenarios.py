@@ -24,6 +24,14 @@ def _window(samples, start, end):
     return [sample for sample in samples if start <= sample[0] <= end]
 
 
+def _overlapping(samples, start, end):
+    """Samples whose request was in flight at some moment between ``start`` and ``end``.
+
+    A probe sent just before the fault may wait seconds for a worker thread and be answered in the
+    middle of it: what it says is about the fault, though it was asked a moment before."""
+    return [sample for sample in samples if sample[0] <= end and sample[0] + sample[2] >= start]
+
+
 def _worst(samples):
     return round(max((seconds for _, _, seconds in samples), default=0.0), 2)
 
@@ -67,7 +75,7 @@ def _database_fault(ctx, make, undo, name):
     stop.set()
     figures, failures = summary(ledger), []
     lost = verify(ctx.pg.url_for("hyperdesk"), ledger, ctx.people)
-    fault = _window(readiness.samples, moments["fault"] + 0.5, moments["back"] - 0.5)
+    fault = _overlapping(readiness.samples, moments["fault"] + 0.5, moments["back"] - 0.5)
     figures.update(
         fault=name,
         outage_seconds=outage,
