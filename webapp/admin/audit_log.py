@@ -42,17 +42,7 @@ class AuditLogView(AdminModelView):
         "details",
         "ip",
     )
-    column_export_list = (
-        "id",
-        "created_at",
-        "actor_email",
-        "actor_id",
-        "action",
-        "target_type",
-        "target_id",
-        "details",
-        "ip",
-    )
+    column_export_list = column_details_list
     column_filters = ("actor.email", "actor_id", "action", "target_type", "target_id", "created_at")
     column_sortable_list = ("id", "created_at")
     column_formatters = {"target": _target_column, "details": formatters.details_column, "actor_email": _actor_column}

@@ -38,19 +38,7 @@ class AssetView(AdminModelView):
         "created_at",
         "orphaned_at",
     )
-    column_export_list = (
-        "id",
-        "key",
-        "url",
-        "storage",
-        "content_type",
-        "bytes",
-        "width",
-        "height",
-        "owner",
-        "created_at",
-        "orphaned_at",
-    )
+    column_export_list = tuple(name for name in column_details_list if name != "preview")  # no pictures in a CSV
     column_searchable_list = ("key",)
     column_filters = ("owner.email", "owner_id", "storage", "content_type", "created_at", "orphaned_at")
     column_sortable_list = ("id",)
