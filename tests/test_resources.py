@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -251,3 +252,35 @@ def test_signed_in_pages_need_an_approved_account(app, declared, pending_user):
     client = app.test_client()
     SignIn(client).as_user(pending_user)
     assert client.get("/bookmarks/").headers["Location"].endswith("/access/")
+
+
+CELLED = Resource(
+    model=Bookmark,
+    name="celled",
+    singular="bookmark",
+    plural="bookmarks",
+    title="title",
+    owner="owner_id",
+    fields=[TextField("title", "Title", required=True, max_length=100)],
+    columns=[Column("title", "Title", cell="celled/_title.html"), Column("address", "Address", cell="domain")],
+)
+
+# A cell type of the app's own (templates/resources/cells/domain.html) and a cell named by its path.
+OWN_CELLS = {
+    "resources/cells/domain.html": '<em class="cell cell-domain">{{ obj.address.split("/")[2] }}</em>',
+    "celled/_title.html": '<b class="cell">{{ obj.title }} ({{ resource.singular }})</b>',
+}
+
+
+def test_a_column_can_name_a_cell_of_the_apps_own_or_a_template_path(app, client, approved_user, sign_in):
+    app.jinja_env.loader = ChoiceLoader([DictLoader(OWN_CELLS), app.jinja_env.loader])
+    register_resources(app, [CELLED])
+    ThrowawayBase.metadata.create_all(db.engine)
+    try:
+        bookmark_of(sign_in.as_user(approved_user), title="Docs <1>")
+        page = client.get("/celled/").get_data(as_text=True)
+        assert '<em class="cell cell-domain">example.org</em>' in page
+        assert '<b class="cell">Docs &lt;1&gt; (bookmark)</b>' in page
+    finally:
+        db.session.remove()
+        ThrowawayBase.metadata.drop_all(db.engine)

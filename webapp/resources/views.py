@@ -21,6 +21,7 @@ from .fields import InvalidForm
 from .forms import FormState
 from .registry import Registry, discover
 from .relations import RelationField
+from .rows import TEMPLATE_GLOBALS as ROW_TEMPLATE_GLOBALS
 from .search import normalise_query
 from .typed import viewer_zone
 
@@ -250,6 +251,7 @@ def register_resources(app, resources=None):
     """Serve each declared resource (all discovered ones by default): blueprint, routes, navigation."""
     registry = app.extensions.setdefault("resources", Registry(app))
     app.jinja_env.globals.setdefault("viewer_zone_name", lambda: str(viewer_zone()))
+    app.jinja_env.globals.update(ROW_TEMPLATE_GLOBALS)
     for resource in discover() if resources is None else resources:
         registry.add(resource)
         app.register_blueprint(make_blueprint(resource, registry))
