@@ -12,8 +12,6 @@ PLACEHOLDER_ID = 9_876_543_210_123
 
 def url_for_record(endpoint, id_arg, record_id, **params):
     """``url_for(endpoint, **{id_arg: record_id}, **params)``, built once per request and endpoint."""
-    if not _plain_id(record_id):
-        return url_for(endpoint, **{id_arg: record_id}, **params)
     try:
         key = (endpoint, id_arg, tuple(sorted(params.items())))
         hash(key)
@@ -21,15 +19,26 @@ def url_for_record(endpoint, id_arg, record_id, **params):
         return url_for(endpoint, **{id_arg: record_id}, **params)
     # Kept on the request (its script root and host shape the URL), or on the app context outside one.
     owner = request if has_request_context() else g
-    patterns = owner.__dict__.setdefault("record_url_patterns", {})
-    if key not in patterns:
-        url = url_for(endpoint, **{id_arg: PLACEHOLDER_ID}, **params)
-        # The id comes before any other parameter's value (a path segment, or the first
-        # query parameter), so its first occurrence is the placeholder.
-        before, _, after = url.partition(str(PLACEHOLDER_ID))
-        patterns[key] = (before, after)
-    before, after = patterns[key]
-    return f"{before}{record_id}{after}"
+    makers = owner.__dict__.setdefault("record_url_makers", {})
+    if key not in makers:
+        makers[key] = record_url_maker(endpoint, id_arg, **params)
+    return makers[key](record_id)
+
+
+def record_url_maker(endpoint, id_arg, **params):
+    """A function of a record's id giving ``url_for(endpoint, **{id_arg: id}, **params)``: for a page
+    of rows, whose links differ only by their id, the route is built once."""
+    url = url_for(endpoint, **{id_arg: PLACEHOLDER_ID}, **params)
+    # The id comes before any other parameter's value (a path segment, or the first
+    # query parameter), so its first occurrence is the placeholder.
+    before, _, after = url.partition(str(PLACEHOLDER_ID))
+
+    def record_url(record_id):
+        if not _plain_id(record_id):
+            return url_for(endpoint, **{id_arg: record_id}, **params)
+        return f"{before}{record_id}{after}"
+
+    return record_url
 
 
 def _plain_id(value):

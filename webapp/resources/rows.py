@@ -11,54 +11,92 @@ Functions that need the page's context (``here``, the moved row's ``focus_id``, 
 template globals) take it first, as ``pass_context`` template globals.
 """
 
+from functools import cached_property
+
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
-# The row templates drawn by ``list_rows`` itself: any other (a resource's own) is included per row.
+# The row templates drawn by ``list_rows`` itself: any other (a resource's own) is rendered per row.
 BUILT_IN_ROWS = ("resources/_row.html", "resources/_row_everyone.html")
+
+
+class RowPage:
+    """What the rows of one page share: the resource, the template's context, and the rows' links.
+
+    Rows differ only by their id, so each link's route is built once per page (``record_url``).
+    """
+
+    def __init__(self, context, resource):
+        self.context = context
+        self.resource = resource
+
+    @cached_property
+    def show(self):
+        return self.resource.record_url("show")
+
+    @cached_property
+    def edit(self):
+        return self.resource.record_url("edit", next=self.context.get("here"))
+
+    @cached_property
+    def confirm_delete(self):
+        return self.resource.record_url("confirm_delete")
+
+    @cached_property
+    def delete(self):
+        return self.resource.record_url("delete")
+
+    @cached_property
+    def move(self):
+        return self.resource.record_url("move")
 
 
 @pass_context
 def list_rows(context, resource, rows, row_template, focus_first=False):
     """The ``<li>`` of every row of a page."""
+    last = len(rows) - 1
     if row_template not in BUILT_IN_ROWS:
         template = context.environment.get_template(row_template)
-        last = len(rows) - 1
-        return Markup("").join(
-            Markup(
+        return Markup(
+            "".join(
                 template.render(
-                    context.get_all(),
-                    obj=obj,
-                    focus_row=focus_first and n == 0,
-                    is_first=n == 0,
-                    is_last=n == last,
+                    context.get_all(), obj=obj, focus_row=focus_first and n == 0, is_first=n == 0, is_last=n == last
                 )
+                for n, obj in enumerate(rows)
             )
-            for n, obj in enumerate(rows)
         )
+    page = RowPage(context, resource)
     if row_template == "resources/_row_everyone.html":
-        return Markup("\n").join(everyone_row(context, resource, obj) for obj in rows)
-    last = len(rows) - 1
-    return Markup("\n").join(
-        list_row(context, resource, obj, focus_first and n == 0, n == 0, n == last) for n, obj in enumerate(rows)
-    )
+        return Markup("\n".join(_everyone_row(page, obj) for obj in rows))
+    return Markup("\n".join(_row(page, obj, focus_first and n == 0, n == 0, n == last) for n, obj in enumerate(rows)))
 
 
 @pass_context
 def list_row(context, resource, obj, focus_row=False, is_first=False, is_last=False):
     """One row of a resource's own list: picture, cells, then Edit and Delete (and Move when hand-ordered)."""
-    dom_id = resource.dom_id(obj)
-    handle = f"{row_handle(resource, obj)}\n" if resource.positioned else ""
-    leading = "".join(list_cell(context, resource, obj, c) for c in resource.columns if c.leading)
-    main = "".join(list_cell(context, resource, obj, c) for c in resource.columns if not c.leading)
-    actions = row_actions(context, resource, obj, dom_id, focus_row, is_first, is_last, False)
-    return Markup(
-        f'<li id="{escape(dom_id)}" class="record">\n{handle}{leading}\n'
-        f'<div class="record-main">\n{main}\n</div>\n{actions}\n</li>'
-    )
+    return Markup(_row(RowPage(context, resource), obj, focus_row, is_first, is_last))
+
+
+@pass_context
+def row_actions(context, resource, obj, dom_id, focus_row=False, is_first=False, is_last=False, text_edits=False):
+    """A row's buttons: Move up/down (hand-ordered), Edit (unless the text itself opens the editor), Delete."""
+    page = RowPage(context, resource)
+    return Markup(_actions(page, obj, escape(dom_id), focus_row, is_first, is_last, text_edits))
+
+
+@pass_context
+def everyone_row(context, resource, obj):
+    """A row of an administrator's "everyone's" list: read-only; others' rows open in the back office."""
+    return Markup(_everyone_row(RowPage(context, resource), obj))
+
+
+@pass_context
+def list_cell(context, resource, obj, column):
+    """One column's value in a row (or on a detail page): a built-in cell, or the template the column names."""
+    return Markup(_cell(RowPage(context, resource), obj, column))
 
 
 def row_handle(resource, obj):
@@ -69,37 +107,49 @@ def row_handle(resource, obj):
     )
 
 
-@pass_context
-def row_actions(context, resource, obj, dom_id, focus_row=False, is_first=False, is_last=False, text_edits=False):
-    """A row's buttons: Move up/down (hand-ordered), Edit (unless the text itself opens the editor), Delete."""
+def _row(page, obj, focus_row, is_first, is_last):
+    resource = page.resource
+    dom_id = escape(resource.dom_id(obj))
+    handle = f"{row_handle(resource, obj)}\n" if resource.positioned else ""
+    leading = "".join(_cell(page, obj, c) for c in resource.columns if c.leading)
+    main = "".join(_cell(page, obj, c) for c in resource.columns if not c.leading)
+    actions = _actions(page, obj, dom_id, focus_row, is_first, is_last, False)
+    return (
+        f'<li id="{dom_id}" class="record">\n{handle}{leading}\n'
+        f'<div class="record-main">\n{main}\n</div>\n{actions}\n</li>'
+    )
+
+
+def _actions(page, obj, dom_id, focus_row, is_first, is_last, text_edits):
+    resource = page.resource
     title = escape(resource.describe(obj))
     parts = ['<div class="record-actions">']
     if resource.positioned:
-        parts.append(_move_form(context, resource, obj, title, is_first, is_last))
+        parts.append(_move_form(page, obj, title, is_first, is_last))
     if not text_edits:
-        edit_url = escape(resource.url("edit", obj, next=context.get("here")))
+        edit_url = escape(page.edit(obj.id))
         focus = " data-focus" if focus_row else ""
         parts.append(
-            f'<a class="button button-small" href="{edit_url}" hx-get="{edit_url}" hx-target="#{escape(dom_id)}" '
+            f'<a class="button button-small" href="{edit_url}" hx-get="{edit_url}" hx-target="#{dom_id}" '
             f'hx-swap="outerHTML"{focus}>Edit<span class="visually-hidden"> {title}</span></a>'
         )
     parts.append(
-        f'<a class="button button-small button-danger" href="{escape(resource.url("confirm_delete", obj))}" '
-        f'hx-post="{escape(resource.url("delete", obj))}"\n'
+        f'<a class="button button-small button-danger" href="{escape(page.confirm_delete(obj.id))}" '
+        f'hx-post="{escape(page.delete(obj.id))}"\n'
         f'hx-confirm="Delete {escape(resource.singular)} “{title}”? This cannot be undone." '
-        f'hx-target="#{escape(dom_id)}" hx-swap="outerHTML">Delete<span class="visually-hidden"> {title}</span></a>'
+        f'hx-target="#{dom_id}" hx-swap="outerHTML">Delete<span class="visually-hidden"> {title}</span></a>'
     )
     parts.append("</div>")
-    return Markup("\n".join(parts))
+    return "\n".join(parts)
 
 
-def _move_form(context, resource, obj, title, is_first, is_last):
+def _move_form(page, obj, title, is_first, is_last):
     """Up and down buttons; after a move, focus stays on the button that moved the row (``focus_id``)."""
-    moved = context.get("focus_id") == obj.id
-    focus_up = moved and not is_first and (context.get("focus_direction") == "up" or is_last)
+    moved = page.context.get("focus_id") == obj.id
+    focus_up = moved and not is_first and (page.context.get("focus_direction") == "up" or is_last)
     focus_down = moved and not focus_up and not is_last
-    move_url = escape(resource.url("move", obj))
-    name = escape(resource.name)
+    move_url = escape(page.move(obj.id))
+    name = escape(page.resource.name)
     return (
         f'<form method="post" action="{move_url}" hx-post="{move_url}" hx-target="#{name}-rows" hx-swap="innerHTML"'
         ' class="inline-form move-form">\n'
@@ -112,9 +162,8 @@ def _move_form(context, resource, obj, title, is_first, is_last):
     )
 
 
-@pass_context
-def everyone_row(context, resource, obj):
-    """A row of an administrator's "everyone's" list: read-only; others' rows open in the back office."""
+def _everyone_row(page, obj):
+    resource = page.resource
     dom_id = resource.dom_id(obj)
     owner = resource.owner_of(obj)
     mine = owner.id == current_user.id
@@ -123,11 +172,11 @@ def everyone_row(context, resource, obj):
         if column.cell == "link" and not mine:
             cells.append(f'<span class="cell cell-title">{escape(resource.display(obj, column))}</span>')
         else:
-            cells.append(list_cell(context, resource, obj, column))
+            cells.append(_cell(page, obj, column))
     cells.append(
         f'<span class="cell cell-owner muted">{escape(owner.display_name)} &lt;{escape(owner.email)}&gt;</span>'
     )
-    office_url = context["back_office_url"](obj)
+    office_url = page.context["back_office_url"](obj)
     action = (
         f'<a class="button button-small" href="{escape(office_url)}" hx-boost="false">Open in back office'
         f'<span class="visually-hidden"> {escape(resource.describe(obj))}</span></a>'
@@ -135,29 +184,26 @@ def everyone_row(context, resource, obj):
         else ""
     )
     main = "\n".join(cells)
-    return Markup(
+    return (
         f'<li id="{escape(dom_id)}" class="record">\n<div class="record-main">\n{main}\n</div>\n'
         f'<div class="record-actions">\n{action}\n</div>\n</li>'
     )
 
 
-@pass_context
-def list_cell(context, resource, obj, column):
-    """One column's value in a row (or on a detail page): a built-in cell, or the template the column names."""
+def _cell(page, obj, column):
     built_in = CELLS.get(column.cell)
     if built_in is None:  # a cell of the app's own: templates/resources/cells/<name>.html, or a path
-        return Markup(
-            context.environment.get_template(column.template).render(context.get_all(), obj=obj, column=column)
-        )
-    return built_in(context, resource, obj, column)
+        template = page.page.context.environment.get_template(column.template)
+        return template.render(page.context.get_all(), obj=obj, column=column)
+    return built_in(page, obj, column)
 
 
-def _badge(context, resource, obj, column):
-    value, shown = escape(getattr(obj, column.name)), escape(resource.display(obj, column))
+def _badge(page, obj, column):
+    value, shown = escape(getattr(obj, column.name)), escape(page.resource.display(obj, column))
     return Markup(f'<span class="cell badge badge-{escape(column.name)}-{value}">{shown}</span>')
 
 
-def _email(context, resource, obj, column):
+def _email(page, obj, column):
     address = getattr(obj, column.name)
     if not address:
         return Markup("")
@@ -165,15 +211,15 @@ def _email(context, resource, obj, column):
     return Markup(f'<a class="cell cell-{escape(column.name)}" href="mailto:{address}">{address}</a>')
 
 
-def _excerpt(context, resource, obj, column):
-    text = resource.display(obj, column)
+def _excerpt(page, obj, column):
+    text = page.resource.display(obj, column)
     if not text:
         return Markup("")
-    shown = escape(do_truncate(context.environment, text, 140, killwords=False, end="…"))
+    shown = escape(do_truncate(page.context.environment, text, 140, killwords=False, end="…"))
     return Markup(f'<span class="cell cell-excerpt muted">{shown}</span>')
 
 
-def _file(context, resource, obj, column):
+def _file(page, obj, column):
     asset = getattr(obj, column.name)
     if not asset:
         return Markup("")
@@ -184,44 +230,44 @@ def _file(context, resource, obj, column):
     )
 
 
-def _link(context, resource, obj, column):
-    url, shown = escape(resource.url("show", obj)), escape(resource.display(obj, column))
+def _link(page, obj, column):
+    url, shown = escape(page.show(obj.id)), escape(page.resource.display(obj, column))
     return Markup(f'<a class="cell cell-title" href="{url}">{shown}</a>')
 
 
-def _related(context, resource, obj, column):
+def _related(page, obj, column):
     related = getattr(obj, column.name)
     if not related:
         return Markup("")
-    link = resource.field(column.name).link(related)
-    name, shown = escape(column.name), escape(resource.display(obj, column))
+    link = page.resource.field(column.name).link(related)
+    name, shown = escape(column.name), escape(page.resource.display(obj, column))
     if link:
         return Markup(f'<a class="cell cell-{name}" href="{escape(link)}">{shown}</a>')
     return Markup(f'<span class="cell cell-{name}">{shown}</span>')
 
 
-def _tags(context, resource, obj, column):
-    labels = resource.field(column.name).labels(getattr(obj, column.name))
+def _tags(page, obj, column):
+    labels = page.resource.field(column.name).labels(getattr(obj, column.name))
     badges = "".join(f'<span class="badge badge-tag">{escape(tag)}</span>' for tag in labels)
     return Markup(f'<span class="cell cell-tags cell-{escape(column.name)}">{badges}</span>')
 
 
-def _text(context, resource, obj, column):
-    return Markup(f'<span class="cell cell-{escape(column.name)}">{escape(resource.display(obj, column))}</span>')
+def _text(page, obj, column):
+    return Markup(f'<span class="cell cell-{escape(column.name)}">{escape(page.resource.display(obj, column))}</span>')
 
 
-def _thumbnail(context, resource, obj, column):
-    url = context["thumbnail_url"](getattr(obj, column.name), "thumb")
+def _thumbnail(page, obj, column):
+    url = page.context["thumbnail_url"](getattr(obj, column.name), "thumb")
     if url:
         return Markup(f'<img class="cell cell-thumb" src="{escape(url)}" alt="" width="48" height="48" loading="lazy">')
     return Markup('<span class="cell cell-thumb cell-thumb-empty" aria-hidden="true"></span>')
 
 
-def _url(context, resource, obj, column):
+def _url(page, obj, column):
     address = getattr(obj, column.name)
     if not address:
         return Markup("")
-    shown = escape(do_truncate(context.environment, address, 60, killwords=True, end="…"))
+    shown = escape(do_truncate(page.context.environment, address, 60, killwords=True, end="…"))
     return Markup(
         f'<a class="cell cell-{escape(column.name)}" href="{escape(address)}" rel="nofollow noopener noreferrer"'
         f' target="_blank">{shown}</a>'
