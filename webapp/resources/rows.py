@@ -193,7 +193,7 @@ def _everyone_row(page, obj):
 def _cell(page, obj, column):
     built_in = CELLS.get(column.cell)
     if built_in is None:  # a cell of the app's own: templates/resources/cells/<name>.html, or a path
-        template = page.page.context.environment.get_template(column.template)
+        template = page.context.environment.get_template(column.template)
         return template.render(page.context.get_all(), obj=obj, column=column)
     return built_in(page, obj, column)
 
