@@ -13,11 +13,14 @@ template globals) take it first, as ``pass_context`` template globals.
 
 from functools import cached_property
 
+from flask import current_app
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
+
+from ..urls import record_url_maker
 
 # The row templates drawn by ``list_rows`` itself: any other (a resource's own) is rendered per row.
 BUILT_IN_ROWS = ("resources/_row.html", "resources/_row_everyone.html")
@@ -52,6 +55,18 @@ class RowPage:
     @cached_property
     def move(self):
         return self.resource.record_url("move")
+
+    @cached_property
+    def viewer(self):
+        return current_user._get_current_object()  # the proxy costs a lookup on every use
+
+    @cached_property
+    def back_office(self):
+        """A function of a row's id giving its back-office page, for administrators; None for others."""
+        endpoint = current_app.extensions.get("admin_model_endpoints", {}).get(self.resource.model)
+        if endpoint is None or not (self.viewer.is_authenticated and self.viewer.is_admin):
+            return None
+        return record_url_maker(f"{endpoint}.details_view", "id")
 
 
 @pass_context
@@ -166,7 +181,7 @@ def _everyone_row(page, obj):
     resource = page.resource
     dom_id = resource.dom_id(obj)
     owner = resource.owner_of(obj)
-    mine = owner.id == current_user.id
+    mine = owner.id == page.viewer.id
     cells = []
     for column in resource.columns:
         if column.cell == "link" and not mine:
@@ -176,11 +191,10 @@ def _everyone_row(page, obj):
     cells.append(
         f'<span class="cell cell-owner muted">{escape(owner.display_name)} &lt;{escape(owner.email)}&gt;</span>'
     )
-    office_url = page.context["back_office_url"](obj)
     action = (
-        f'<a class="button button-small" href="{escape(office_url)}" hx-boost="false">Open in back office'
-        f'<span class="visually-hidden"> {escape(resource.describe(obj))}</span></a>'
-        if office_url
+        f'<a class="button button-small" href="{escape(page.back_office(obj.id))}" hx-boost="false">'
+        f'Open in back office<span class="visually-hidden"> {escape(resource.describe(obj))}</span></a>'
+        if page.back_office
         else ""
     )
     main = "\n".join(cells)
