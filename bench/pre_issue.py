@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import uuid
 
 from sqlalchemy import create_engine, text
 
@@ -42,6 +43,7 @@ LIST_WORKLOADS = (
 CHECKOUT_PATHS = ("webapp", "templates", "static", "migrations", "bench")
 # Only in today's app: the old one must answer 404 here, or the served code is not the old commit.
 TODAY_ONLY_PATH = "/api/v1/projects"
+MARKER = ".complete"  # holds the commit's hash once every file is extracted
 
 # Run by the old checkout's Python path: its own migrations and seed, and its own sign-in cookie.
 _PREPARE = """
@@ -76,23 +78,34 @@ def checkout(parent, commit=PRE_ISSUE_COMMIT, repo=ROOT):
     """The app's files at ``commit`` under ``parent``, extracted once and reused while complete."""
     sha = resolve(commit, repo)
     target = parent / f"pre-issue-{sha[:12]}"
-    marker = target / ".complete"
-    if marker.exists() and marker.read_text().strip() == sha:
+    if _complete(target, sha):
         return target
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
+    # Extracted aside and renamed into place: a run starting meanwhile never sees half a checkout.
+    fresh = parent / f".pre-issue-{sha[:12]}-{uuid.uuid4().hex[:6]}"
+    fresh.mkdir(parents=True)
     archive = subprocess.run(
         ["git", "-C", str(repo), "archive", "--format=tar", sha, *CHECKOUT_PATHS], capture_output=True, check=True
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
-    marker.write_text(sha + "\n")
+        tar.extractall(fresh, filter="data")
+    (fresh / MARKER).write_text(sha + "\n")
+    if target.exists() and not _complete(target, sha):
+        shutil.rmtree(target)  # left by an older version of this code, or edited by hand
+    try:
+        fresh.rename(target)
+    except OSError:  # another run put its complete copy there first
+        shutil.rmtree(fresh)
     return target
+
+
+def _complete(target, sha):
+    marker = target / MARKER
+    return marker.exists() and marker.read_text().strip() == sha
 
 
 def environment(source):
     """Environment for a process running the old code: its directory alone on the import path."""
-    return {**os.environ, "PYTHONPATH": str(source), "PYTHONDONTWRITEBYTECODE": "1"}
+    return {**os.environ, "PYTHONPATH": str(source)}
 
 
 def _run_old(source, script, *args):

@@ -405,7 +405,11 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", default="", help="comma-separated workload name prefixes to run (default: all)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help=f"comma-separated workload name prefixes to run (default: all); a list page brings its {pre_issue.LABEL} copy",
+    )
     parser.add_argument("--smoke", action="store_true", help="1,000 rows, 1 round of 2 s: proves the benchmark runs")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where each run's JSON is kept")

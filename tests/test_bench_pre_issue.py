@@ -121,3 +121,16 @@ def test_the_checkout_is_the_old_code_and_is_reused(tmp_path):
     (source / "webapp" / "marker").write_text("kept")
     assert pre_issue.checkout(tmp_path) == source
     assert (source / "webapp" / "marker").exists()  # a complete checkout is reused, not extracted again
+
+
+def test_a_half_extracted_checkout_is_replaced(tmp_path):
+    try:
+        sha = pre_issue.resolve()
+    except RuntimeError as error:
+        pytest.skip(str(error))
+    half = tmp_path / f"pre-issue-{sha[:12]}"
+    (half / "webapp").mkdir(parents=True)  # stopped before its marker was written
+    assert pre_issue.checkout(tmp_path) == half
+    assert (half / pre_issue.MARKER).read_text().strip() == sha
+    assert (half / "webapp" / "__init__.py").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == [half.name]  # nothing left aside
