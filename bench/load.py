@@ -25,11 +25,12 @@ def free_port():
 
 @dataclass
 class Server:
-    """A gunicorn master serving ``app_spec`` on 127.0.0.1."""
+    """A gunicorn master serving ``app_spec`` on 127.0.0.1 (imported from ``root``: today's code, or an old checkout)."""
 
     app_spec: str
     env: dict
     workers: int = 2
+    root: Path = ROOT
     process: subprocess.Popen = None
     log_path: Path = None
     port: int = 0
@@ -56,7 +57,7 @@ class Server:
             "60",
             self.app_spec,
         ]
-        env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, **self.env, "PYTHONPATH": str(self.root)}
         self.started_at = time.perf_counter()
         # Run outside the project root so gunicorn does not pick up the deploy gunicorn.conf.py
         # (its start-up hook migrates and checks a production deployment).

@@ -11,6 +11,8 @@ import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .pre_issue import LABEL as PRE_ISSUE
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 BOTH = ("sqlite", "postgresql")
@@ -61,6 +63,8 @@ MAX_STATEMENTS = 3
 MAX_RSS_MIB = 80
 MAX_COLD_START_S = 1.5
 MAX_SCALE_P50_RATIO = 2.0
+# Issue 17: every list page's CPU per request at most half of the pre-issue commit's, measured in the same run.
+MAX_PRE_ISSUE_CPU_RATIO = 0.5
 
 
 def summarise(workload):
@@ -97,6 +101,54 @@ def round_ratios(workloads, numerator, denominator):
         a.requests_per_second / b.requests_per_second if b.requests_per_second else math.inf
         for a, b in zip(top, bottom, strict=False)
     )
+
+
+def _round_ratio_of(top, bottom, key):
+    """Median over the rounds of ``key`` today over ``key`` before; None when no round has both."""
+    ratios = [
+        getattr(a, key) / getattr(b, key)
+        for a, b in zip(top, bottom, strict=False)
+        if getattr(a, key) is not None and getattr(b, key)
+    ]
+    return statistics.median(ratios) if ratios else None
+
+
+def pre_issue_comparison(workloads):
+    """Each list page today against the same page served by the pre-issue commit, ratios taken within rounds."""
+    by_name = {w.name: w for w in workloads}
+    rows = []
+    for old in workloads:
+        today = by_name.get(old.name.removeprefix(f"{PRE_ISSUE} "))
+        if not old.name.startswith(f"{PRE_ISSUE} ") or today is None:
+            continue
+        cpu = _round_ratio_of(today.results, old.results, "cpu_ms")
+        now, before = summarise(today), summarise(old)
+        rows.append(
+            {
+                "workload": today.name,
+                "cpu_ms": now["cpu_ms"],
+                "pre_issue_cpu_ms": before["cpu_ms"],
+                "cpu_ratio": cpu,
+                "db_cpu_ratio": _round_ratio_of(today.results, old.results, "db_cpu_ms"),
+                "rps": now["rps"],
+                "pre_issue_rps": before["rps"],
+                "rps_ratio": round_ratios(workloads, today.name, old.name),
+                "ok": cpu is not None and cpu <= MAX_PRE_ISSUE_CPU_RATIO,
+            }
+        )
+    return rows
+
+
+def pre_issue_check(rows):
+    """Issue 17's target over every compared list page: the worst CPU ratio."""
+    worst = max(rows, key=lambda r: math.inf if r["cpu_ratio"] is None else r["cpu_ratio"])
+    value = "not measured" if worst["cpu_ratio"] is None else f"{worst['cpu_ratio']:.2f}× ({worst['workload']})"
+    return {
+        "target": f"every list page's CPU/request ≤ {MAX_PRE_ISSUE_CPU_RATIO}× {PRE_ISSUE}'s",
+        "value": f"max {value}",
+        "ok": all(r["ok"] for r in rows),
+        "why": f"the pages over it are marked in the table today ÷ {PRE_ISSUE} below.",
+    }
 
 
 def format_ratio(ratio):
@@ -137,6 +189,9 @@ def evaluate(run):
                 "ok": max(app_statements) <= MAX_STATEMENTS,
             }
         )
+    pre_issue = pre_issue_comparison(run["workloads"])
+    if pre_issue:
+        checks.append(pre_issue_check(pre_issue))
     rss = max(facts["rss_mib"]["app"])
     checks.append(
         {"target": f"RSS ≤ {MAX_RSS_MIB} MiB per worker", "value": f"{rss:.1f} MiB", "ok": rss <= MAX_RSS_MIB}
@@ -152,6 +207,7 @@ def evaluate(run):
         "summary": summary,
         "checks": checks,
         "references": references,
+        "pre_issue": pre_issue,
     }
 
 
@@ -201,6 +257,47 @@ def stored_runs(results_dir):
     return [json.loads(path.read_text()) for path in sorted(paths)]
 
 
+def _met(ok):
+    return "yes" if ok else "**no**"
+
+
+def _times(ratio):
+    return "–" if ratio is None else f"{ratio:.2f}×"
+
+
+def _pre_issue_cold_start(facts):
+    cold = facts.get("cold_start_pre_issue")
+    return f" ({PRE_ISSUE}: {cold['health_s']} s and {cold['first_page_s']} s)" if cold else ""
+
+
+def pre_issue_lines(record):
+    """The table of today's list pages over the pre-issue commit's (nothing for runs measured before it existed)."""
+    rows = record.get("pre_issue")
+    if not rows:
+        return []
+    commit = record["facts"].get("pre_issue_commit", PRE_ISSUE)
+    lines = [
+        "",
+        f"### today ÷ {PRE_ISSUE} (the pre-issue commit)",
+        "",
+        f"Issue 17's target: each list page's CPU per request today at most {MAX_PRE_ISSUE_CPU_RATIO}× the same",
+        f"page's served by a checkout of {commit[:12]} (the commit the issue was filed against) in the same rounds,",
+        "over its own database with the same rows (its migrations and seed). Ratios are medians of per-round ratios;",
+        "CPU below 1 is less work, req/s above 1 is faster.",
+        "",
+        f"| workload | CPU ms/request | {PRE_ISSUE} CPU ms/request | CPU ratio | ≤ {MAX_PRE_ISSUE_CPU_RATIO}× "
+        f"| database CPU ratio | req/s | {PRE_ISSUE} req/s | req/s ratio |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {r['workload']} | {_ms(r['cpu_ms'])} | {_ms(r['pre_issue_cpu_ms'])} | {_times(r['cpu_ratio'])} | "
+        f"{_met(r['ok'])} | {_times(r['db_cpu_ratio'])} | {r['rps']:.0f} | {r['pre_issue_rps']:.0f} | "
+        f"{format_ratio(r['rps_ratio'])} |"
+        for r in rows
+    ]
+    return lines
+
+
 def render_markdown(records):
     lines = [
         "# Benchmark results",
@@ -212,7 +309,8 @@ def render_markdown(records):
         "with the same rows and the first migration's schema only: *hand-written page* is the same page",
         "(sign-in, layout, row templates) from a view using `paginate` (COUNT + OFFSET) and ILIKE; *hand-written*",
         "is a minimal anonymous table page done the same way; *stock admin* is an unmodified Flask-Admin",
-        "ModelView; *bare* renders constant rows (the stack's ceiling).",
+        f"ModelView; *bare* renders constant rows (the stack's ceiling). *{PRE_ISSUE}* rows are Hyperdesk as it was",
+        "when issue 17 was filed, served from a checkout of that commit over its own database with the same rows.",
         "CPU ms/request: the workers' CPU time (utime + stime from /proc) over the requests wrk completed, median",
         "of the rounds; on SQLite it includes the database's work, on PostgreSQL the backends' CPU is the next column",
         "(– where /proc of the server is not readable, or for runs measured before these columns existed).",
@@ -242,15 +340,18 @@ def render_markdown(records):
             "",
             "RSS per worker (MiB): "
             + "; ".join(f"{name} {', '.join(f'{v:.1f}' for v in values)}" for name, values in rss.items()),
-            f"Cold start: /health after {cold['health_s']} s, first projects page after {cold['first_page_s']} s.",
+            f"Cold start: /health after {cold['health_s']} s, first projects page after {cold['first_page_s']} s"
+            + _pre_issue_cold_start(record["facts"])
+            + ".",
             "",
             "| target | measured | met |",
             "| --- | --- | --- |",
         ]
-        lines += [f"| {c['target']} | {c['value']} | {'yes' if c['ok'] else '**no**'} |" for c in record["checks"]]
+        lines += [f"| {c['target']} | {c['value']} | {_met(c['ok'])} |" for c in record["checks"]]
         missed = [c for c in record["checks"] if not c["ok"]]
         if missed:
             lines += ["", "Missed: " + " ".join(f"*{c['target']}*, {c['value']}: {why_missed(c)}" for c in missed)]
+        lines += pre_issue_lines(record)
         if record.get("references"):
             lines += [
                 "",

@@ -1,9 +1,10 @@
 """Run the benchmark: ``python -m bench.run`` (``make bench``); see docs/performance.md.
 
-For each database: create two scratch databases with the same N projects, one migrated to
-the head (the app's) and one to the first migration only (the baselines': the table as a
-hand-written app would have it), start the app and the baselines under gunicorn (2 sync
-workers), then run every workload with wrk in several interleaved rounds. Writes medians,
+For each database: create three scratch databases with the same N projects, one migrated to
+the head (the app's), one without Hyperdesk's list indexes (the baselines': the table as a
+hand-written app would have it) and one migrated and seeded by the app as it was when issue 17
+was filed (bench/pre_issue.py), start the app, the baselines and that old app under gunicorn
+(2 sync workers), then run every workload with wrk in several interleaved rounds. Writes medians,
 ratios and target checks to bench/RESULTS.md.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from . import pre_issue
 from . import seed as seeding
 from .load import ROOT, Server, fetch, measured_load, run_wrk
 from .report import RESULTS_DIR, write_report
@@ -97,6 +99,18 @@ def workloads(context):
 
 def prepare_database(backend, rows, without_list_indexes=False):
     """A scratch database migrated to the head and seeded; returns (url, seed facts, cleanup)."""
+    url, cleanup = scratch_database(backend, rows)
+    _migrate(url)
+    if without_list_indexes:
+        _drop_list_indexes(url)
+    started = time.perf_counter()
+    facts = seeding.seed(url, rows)
+    facts["seed_seconds"] = round(time.perf_counter() - started, 1)
+    return url, facts, cleanup
+
+
+def scratch_database(backend, rows):
+    """An empty database of its own on ``backend``; returns (url, cleanup)."""
     if backend == "sqlite":
         WORK.mkdir(parents=True, exist_ok=True)
         path = WORK / f"bench-{rows}-{uuid.uuid4().hex[:6]}.db"
@@ -117,13 +131,29 @@ def prepare_database(backend, rows, without_list_indexes=False):
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             engine.dispose()
 
-    _migrate(url)
-    if without_list_indexes:
-        _drop_list_indexes(url)
-    started = time.perf_counter()
-    facts = seeding.seed(url, rows)
-    facts["seed_seconds"] = round(time.perf_counter() - started, 1)
-    return url, facts, cleanup
+    return url, cleanup
+
+
+def prepare_pre_issue_database(backend, rows, url, facts):
+    """The pre-issue commit's checkout and its own database, checked to hold the same rows as ``url``'s.
+
+    Returns (checkout directory, database url, cleanup).
+    """
+    source = pre_issue.checkout(WORK)
+    old_url, cleanup = scratch_database(backend, rows)
+    try:
+        started = time.perf_counter()
+        old_facts = pre_issue.prepare(source, old_url, rows)
+        facts["pre_issue_seed_seconds"] = round(time.perf_counter() - started, 1)
+        if (old_facts["user_id"], old_facts["admin_id"]) != (facts["user_id"], facts["admin_id"]) or (
+            pre_issue.fingerprint(old_url) != pre_issue.fingerprint(url)
+        ):
+            raise RuntimeError(f"the app's and the {pre_issue.LABEL} checkout's databases were seeded differently")
+    except BaseException:
+        cleanup()
+        raise
+    facts["pre_issue_commit"] = pre_issue.resolve()
+    return source, old_url, cleanup
 
 
 def _drop_list_indexes(url):
@@ -202,6 +232,7 @@ SERVERS = {
 
 READY_PATHS = {
     "app": "/health",
+    "pre_issue": "/health",
     "handwritten_page": "/health",
     "bare": "/projects",
     "handwritten": "/projects",
@@ -231,13 +262,16 @@ def measure_backend(backend, args):
         if (baseline_facts["user_id"], baseline_facts["admin_id"]) != (facts["user_id"], facts["admin_id"]):
             raise RuntimeError("the app's and the baselines' databases were seeded differently")
         facts["baseline_seed_seconds"] = baseline_facts["seed_seconds"]
-        return _measure(backend, args, url, baseline_url, facts)
+        source, old_url, cleanup = prepare_pre_issue_database(backend, args.rows, url, facts)
+        cleanups.append(cleanup)
+        return _measure(backend, args, {"app": url, "baselines": baseline_url, "pre_issue": old_url}, source, facts)
     finally:
         for cleanup in cleanups:
             cleanup()
 
 
-def _measure(backend, args, url, baseline_url, facts):
+def _measure(backend, args, databases, source, facts):
+    url, baseline_url = databases["app"], databases["baselines"]
     secret = secrets.token_urlsafe(48)
     cookies = {
         "user": session_cookie(secret, url, facts["user_id"]),
@@ -250,22 +284,30 @@ def _measure(backend, args, url, baseline_url, facts):
     }
     facts["api_keys"] = seeding.api_keys(url, facts)
     cookies.update({f"{who}_key": key for who, key in facts["api_keys"].items()})
+    # The pre-issue app signs in with a cookie of its own format, made by its own code.
+    old_cookies = pre_issue.cookies(source, secret, facts)
     facts["paths"] = app_paths(url, facts)
     env = app_environment(url, secret)
     baseline_env = app_environment(baseline_url, secret)
+    old_env = app_environment(databases["pre_issue"], secret)
     servers = {
         name: Server(spec, env if name == "app" else baseline_env, workers=args.workers)
         for name, spec in SERVERS.items()
     }
-    measured = [w for w in workloads(facts) if not args.only or w.name.startswith(tuple(args.only.split(",")))]
+    servers["pre_issue"] = Server(SERVERS["app"], old_env, workers=args.workers, root=source)
+    measured = selected_workloads(workloads(facts), args.only)
     try:
         for server in servers.values():
             server.start()
         for name, server in servers.items():
             server.wait_until_serving(READY_PATHS[name])
+        check_pre_issue_served(servers, cookies, old_cookies)
 
         def cookies_for(workload):
-            return cookies if workload.server == "app" else baseline_cookies
+            return {"app": cookies, "pre_issue": old_cookies}.get(workload.server, baseline_cookies)
+
+        def database_for(workload):
+            return databases.get(workload.server, baseline_url)
 
         for workload in measured:
             workload.bytes, workload.status = _probe(servers[workload.server], workload, cookies_for(workload))
@@ -275,9 +317,10 @@ def _measure(backend, args, url, baseline_url, facts):
                 headers = headers_for(workload, cookies_for(workload))
                 run_wrk(target, headers, args.warmup, args.connections, args.threads)
                 server = servers[workload.server]
-                database_url = url if workload.server == "app" else baseline_url
                 workload.results.append(
-                    measured_load(server, database_url, target, headers, args.duration, args.connections, args.threads)
+                    measured_load(
+                        server, database_for(workload), target, headers, args.duration, args.connections, args.threads
+                    )
                 )
             print(f"  {backend}: round {round_number + 1}/{args.rounds} done", flush=True)
         facts["rss_mib"] = {name: server.worker_rss_mib() for name, server in servers.items()}
@@ -285,9 +328,36 @@ def _measure(backend, args, url, baseline_url, facts):
         for server in servers.values():
             server.stop()
     facts["cold_start"] = cold_start(env, cookies)
+    facts["cold_start_pre_issue"] = cold_start(old_env, old_cookies, root=source)
     facts["statements"] = statement_counts(url, measured, facts)
     facts.pop("api_keys")  # scratch credentials: never in the stored results
     return {"backend": backend, "facts": facts, "workloads": measured}
+
+
+def selected_workloads(today, only=""):
+    """Today's workloads and the pre-issue app's copies of its list pages, those named by ``only``'s prefixes."""
+    everything = today + pre_issue.workloads(today)
+    if not only:
+        return everything
+    prefixes = tuple(only.split(","))
+    # A list page picked by its name brings its pre-issue copy along: they are compared.
+    return [w for w in everything if w.name.removeprefix(f"{pre_issue.LABEL} ").startswith(prefixes)]
+
+
+def check_pre_issue_served(servers, cookies, old_cookies):
+    """Stop unless the pre-issue server runs the old code: today's API is not there, today's app has it."""
+    import urllib.error
+
+    def status(server, cookie):
+        try:
+            return fetch(server.url + path, {"Cookie": cookie}, follow_redirects=False)[0]
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    path = pre_issue.TODAY_ONLY_PATH
+    old, today = status(servers["pre_issue"], old_cookies["user"]), status(servers["app"], cookies["user"])
+    if old != 404 or today == 404:
+        raise RuntimeError(f"the {pre_issue.LABEL} server is not the old code: {path} answered {old} (today {today})")
 
 
 def _probe(server, workload, cookies):
@@ -298,9 +368,9 @@ def _probe(server, workload, cookies):
     return len(body), status
 
 
-def cold_start(env, cookies):
-    """Seconds from starting gunicorn to the first /health and the first projects page."""
-    server = Server(SERVERS["app"], env, workers=1).start()
+def cold_start(env, cookies, root=ROOT):
+    """Seconds from starting gunicorn to the first /health and the first projects page (of the app at ``root``)."""
+    server = Server(SERVERS["app"], env, workers=1, root=root).start()
     try:
         health = server.wait_until_serving("/health")
         page = server.wait_until_serving("/projects/", headers={"Cookie": cookies["user"]})
@@ -335,7 +405,11 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", default="", help="comma-separated workload name prefixes to run (default: all)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help=f"comma-separated workload name prefixes to run (default: all); a list page brings its {pre_issue.LABEL} copy",
+    )
     parser.add_argument("--smoke", action="store_true", help="1,000 rows, 1 round of 2 s: proves the benchmark runs")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where each run's JSON is kept")
