@@ -144,14 +144,14 @@ class Resource:
     def __repr__(self):
         return f"<Resource {self.name}>"
 
-    def search_clause(self, text, scoped=False):
+    def search_clause(self, text, scope=None):
         """The WHERE clause finding ``text`` in the searched fields (index-backed when ``search_index``).
 
-        ``scoped``: the list is one owner's or one parent's rows (see ``substring_filter``).
+        ``scope``: the clause narrowing the list to one owner's or one parent's rows (see ``substring_filter``).
         """
         columns = [self.column(n) for n in self.search]
         if self.search_filter is substring_filter:
-            return substring_filter(columns, text, indexed=self.search_index, scoped=scoped)
+            return substring_filter(columns, text, indexed=self.search_index, scope=scope)
         return self.search_filter(columns, text)
 
     def newest_matches(self, text, before, limit):

@@ -77,23 +77,22 @@ def listing(resource, user, parent=None, q="", after=None, size=25, everyone=Fal
     """
     query = query or list_query.ListQuery(q=q, sort=resource.default_sort, after=after)
     statement = select(resource.model).options(*resource.load_options)
+    scope = None
     if parent is not None:
-        statement = statement.where(resource.column(resource.parent.fk) == parent.id)
+        scope = resource.column(resource.parent.fk) == parent.id
     elif everyone:
         statement = statement.options(joinedload(resource.owner_relationship))
     else:
-        statement = statement.where(resource.column(resource.owner) == user.id)
+        scope = resource.column(resource.owner) == user.id
+    if scope is not None:
+        statement = statement.where(scope)
     filters = list_query.where(resource, query)
     if query.q and resource.search:
         newest = None
         if everyone and not filters and not resource.positioned and query.sort.column == "id" and query.sort.descending:
             newest = resource.newest_matches(query.q, query.after, size + 1)
         # A person's own rows (or a parent's) are found by their index first, then searched.
-        search = (
-            resource.search_clause(query.q, scoped=not everyone)
-            if newest is None
-            else resource.column("id").in_(newest)
-        )
+        search = resource.search_clause(query.q, scope=scope) if newest is None else resource.column("id").in_(newest)
         statement = statement.where(search)
     statement = statement.where(*filters)
     if resource.positioned:
