@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import current_app, url_for
 from sqlalchemy import inspect
@@ -235,7 +236,11 @@ class Resource:
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
     def field(self, name):
-        return next((f for f in self.fields if f.name == name), None)
+        return self._fields_by_name.get(name)
+
+    @cached_property
+    def _fields_by_name(self):
+        return {f.name: f for f in self.fields}
 
     def display(self, obj, column):
         """The text shown for ``column`` of ``obj`` (choice labels instead of stored values)."""

@@ -57,6 +57,14 @@ class RowPage:
         return self.resource.record_url("move")
 
     @cached_property
+    def leading_columns(self):
+        return [c for c in self.resource.columns if c.leading]
+
+    @cached_property
+    def main_columns(self):
+        return [c for c in self.resource.columns if not c.leading]
+
+    @cached_property
     def viewer(self):
         return current_user._get_current_object()  # the proxy costs a lookup on every use
 
@@ -126,8 +134,8 @@ def _row(page, obj, focus_row, is_first, is_last):
     resource = page.resource
     dom_id = escape(resource.dom_id(obj))
     handle = f"{row_handle(resource, obj)}\n" if resource.positioned else ""
-    leading = "".join(_cell(page, obj, c) for c in resource.columns if c.leading)
-    main = "".join(_cell(page, obj, c) for c in resource.columns if not c.leading)
+    leading = "".join(_cell(page, obj, c) for c in page.leading_columns)
+    main = "".join(_cell(page, obj, c) for c in page.main_columns)
     actions = _actions(page, obj, dom_id, focus_row, is_first, is_last, False)
     return (
         f'<li id="{dom_id}" class="record">\n{handle}{leading}\n'
