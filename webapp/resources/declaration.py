@@ -184,7 +184,7 @@ class Resource:
         """True when a field uploads files, so forms are sent as multipart/form-data."""
         return any(getattr(f, "multipart", False) for f in self.fields)
 
-    @property
+    @cached_property
     def load_options(self):
         """Eager loads for the many-to-one relationships the pages show (an image, say).
 

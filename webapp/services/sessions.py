@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import create_engine, delete, insert, or_, select, update
+from sqlalchemy import bindparam, create_engine, delete, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..config import normalise_database_url
@@ -24,6 +24,12 @@ TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
 TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 # last_seen_at moves at most this often per session: a page view does not write a row each time.
 LAST_SEEN_PRECISION = timedelta(minutes=1)
+# Built once: every signed-in request runs it, and a built statement keeps its cache key.
+SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
 
 
 @dataclass(frozen=True)
@@ -137,11 +143,7 @@ def find(token, policy):
     """
     if not is_token_shaped(token):
         return None
-    found = db.session.execute(
-        select(UserSession, User)
-        .join(User, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == hash_token(token))
-    ).first()
+    found = db.session.execute(SESSION_AND_USER, {"token_hash": hash_token(token)}).first()
     if found is None:
         return None
     row, user = found
