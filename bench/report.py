@@ -16,11 +16,11 @@ from .pre_issue import LABEL as PRE_ISSUE
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 BOTH = ("sqlite", "postgresql")
-# (label, workload, baseline, minimum ratio, databases it applies to). The hand-written
-# baseline of the targets is the same page written the usual way (bench/baselines.py).
+# (label, workload, baseline, minimum ratio, databases it applies to), as issue 17 sets them. The
+# hand-written baseline of the targets is the same page written the usual way (bench/baselines.py).
 RATIO_TARGETS = [
-    ("W1 user list vs hand-written page", "W1 projects list", "B hand-written page", 1.5, BOTH),
-    ("W1 admin list vs hand-written page", "W1 all projects (admin)", "B hand-written page (all)", 1.5, BOTH),
+    ("W1 user list vs hand-written page", "W1 projects list", "B hand-written page", 2.0, BOTH),
+    ("W1 admin list vs hand-written page", "W1 all projects (admin)", "B hand-written page (all)", 2.0, BOTH),
     ("W2 search vs hand-written page", "W2 search (admin)", "B hand-written page search (all)", 5.0, ("postgresql",)),
     ("W2 search vs hand-written page", "W2 search (admin)", "B hand-written page search (all)", 3.0, ("sqlite",)),
     ("W3 deep page vs W1", "W3 10,000 rows deep (admin)", "W1 all projects (admin)", 0.9, BOTH),
@@ -45,8 +45,9 @@ REFERENCE_RATIOS = [
 ]
 # Why a target can be missed, shown under a missed target (docs/performance.md has the figures).
 WHY_MISSED = {
-    "W1 user list vs hand-written page": "the user owns 100 rows: counting them costs the hand-written page "
-    "almost nothing, so both pages spend their time on the same sign-in, layout and row rendering.",
+    "W1 user list vs hand-written page": "the hand-written page is Hyperdesk's page with its rows found the usual "
+    "way (COUNT(*) and OFFSET): the same sign-in, layout and row rendering, so every rendering saving speeds both. "
+    "The user owns 100 rows, and counting them costs almost nothing.",
     "W1 admin list vs hand-written page": "SQLite counts from its smallest index, so the COUNT(*) avoided is "
     "cheap until the table is large.",
     "W4 admin list vs stock Flask-Admin": "Hyperdesk's list shows more per row (thumbnails, owners, row buttons, "
