@@ -1,12 +1,13 @@
 """gunicorn settings for Render and any platform that sets PORT.
 
 Start: gunicorn --config gunicorn.conf.py "webapp:create_app()"
-Before the port opens, the master checks the configuration and migrates the database
+Before the port opens, a child of the master checks the configuration and migrates the database
 (webapp/startup.py); workers are forked from the preloaded app.
 """
 
 import os
 import shutil
+import sys
 import tempfile
 
 from gunicorn import glogging
@@ -66,10 +67,36 @@ logger_class = AppLogger
 
 
 def on_starting(server):
-    """Check the configuration and migrate under the advisory lock; exit 1 instead of serving."""
-    from webapp.startup import prepare_or_exit
+    """Check the configuration and migrate under the advisory lock; exit 1 instead of serving.
 
-    prepare_or_exit(server.app.wsgi())
+    The work runs in a forked child: Alembic and the deploy checks (~11 MiB) then never load into
+    the master, whose memory every worker is forked from and counts in its RSS.
+    """
+    child = os.fork()
+    if child == 0:
+        _prepare_and_exit(server.app.wsgi())
+    _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(1)  # the child logged why
+
+
+def _prepare_and_exit(app):
+    """In the forked child: prepare, then leave without running the master's exit handlers."""
+    import logging
+
+    status = 1
+    try:
+        from webapp.startup import prepare_or_exit
+
+        prepare_or_exit(app)
+        status = 0
+    except SystemExit as stop:  # prepare_or_exit's refusal, already logged
+        status = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:
+        logging.getLogger("webapp.startup").critical("Refusing to start: preparing the start failed.", exc_info=True)
+    finally:
+        logging.shutdown()  # flush the log lines before _exit
+        os._exit(status)
 
 
 def post_fork(server, worker):
