@@ -5,6 +5,7 @@ Before the port opens, a child of the master checks the configuration and migrat
 (webapp/startup.py); workers are forked from the preloaded app.
 """
 
+import gc
 import os
 import shutil
 import sys
@@ -78,6 +79,10 @@ def on_starting(server):
     _, status = os.waitpid(child, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(1)  # the child logged why
+    # The preloaded app's objects live as long as the workers: move them out of the collector's reach,
+    # so a worker's collections do not write to (and so copy) the pages it shares with the master.
+    # (No gc.collect() first: it finds a handful of objects and costs ~60 ms of cold start.)
+    gc.freeze()
 
 
 def _prepare_and_exit(app):
