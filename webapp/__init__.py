@@ -62,7 +62,7 @@ def register_extensions(app):
     """Bind the shared extension objects to this app."""
     from . import outbox, uploads
     from .auth import session  # noqa: F401  (registers the user loader)
-    from .database import enable_sqlite_foreign_keys, install_deadlines, release_session
+    from .database import enable_sqlite_foreign_keys, release_session
     from .logs import configure_logging
 
     configure_logging(app)
@@ -71,6 +71,8 @@ def register_extensions(app):
     with app.app_context():
         enable_sqlite_foreign_keys(extensions.db.engine)
         if extensions.db.engine.dialect.name == "postgresql":
+            from .postgres_waits import install_deadlines  # only PostgreSQL apps load psycopg2
+
             install_deadlines(app.config)
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)

@@ -4,14 +4,10 @@ import contextlib
 import contextvars
 import os
 import re
-import select
 import time
 
-import psycopg2.extensions
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-
-from .breaker import BREAKER
 
 
 def _lower(value):
@@ -163,62 +159,23 @@ _default_connect_limit = [2.0]
 _probing = contextvars.ContextVar("hyperdesk_db_probing", default=False)
 
 
-class DatabaseTimeout(psycopg2.OperationalError):
-    """The database did not answer in time; psycopg2 closes the connection, so the pool discards it."""
+def set_default_connect_limit(seconds):
+    """Seconds to connect where nothing asks for less (``DB_CONNECT_TIMEOUT``)."""
+    _default_connect_limit[0] = seconds
 
 
-def _wait_with_deadline(connection):
-    """psycopg2 wait callback: like blocking I/O, but never longer than the limit in force.
-
-    libpq's own timeouts cannot see a server that accepted the connection and then went
-    silent (a frozen host, a hung network): the kernel still acknowledges every packet.
-    Waiting here, with ``select`` and a deadline, turns that into an error within seconds;
-    the breaker (webapp/breaker.py) then spares the other requests the same wait.
-    """
-    connecting = connection.status == psycopg2.extensions.STATUS_SETUP
+def limits_in_force(connecting):
+    """(seconds this round trip or connect may take or None, True inside a health probe)."""
     limit = (_connect_limit.get() or _default_connect_limit[0]) if connecting else _round_trip_limit.get()
-    probing = _probing.get()
-    if limit is not None and not probing and not BREAKER.admit():
-        raise DatabaseTimeout("the database stopped answering a moment ago; not waiting for it")
-    try:
-        _poll_until(connection, connecting, limit, probing)
-    except DatabaseTimeout:
-        if not probing:
-            BREAKER.timed_out(connecting)
-        raise
-    except psycopg2.Error:
-        BREAKER.failed()
-        raise
-    BREAKER.answered()
+    return limit, _probing.get()
 
 
-def _poll_until(connection, connecting, limit, probing):
-    started = time.monotonic()
-    deadline = None if limit is None else started + limit
-    while True:
-        state = connection.poll()
-        if state == psycopg2.extensions.POLL_OK:
-            return
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            what = "accept a connection" if connecting else "answer"
-            raise DatabaseTimeout(f"the database did not {what} within {limit:g} s")
-        if deadline is not None and not probing and BREAKER.opened_since(started):
-            raise DatabaseTimeout("the database stopped answering other requests too; gave up waiting")
-        # Short slices, so a wait notices when the breaker opens meanwhile.
-        slice_ = None if remaining is None else min(remaining, 0.25)
-        if state == psycopg2.extensions.POLL_READ:
-            select.select([connection.fileno()], [], [], slice_)
-        elif state == psycopg2.extensions.POLL_WRITE:
-            select.select([], [connection.fileno()], [], slice_)
-        else:
-            raise psycopg2.OperationalError(f"unexpected state from the database connection: {state}")
+def _set_wait_callback(callback):
+    import psycopg2.extensions  # here, not at the top: an app on SQLite never loads psycopg2
 
-
-def install_deadlines(config):
-    """Bound every PostgreSQL connect (``DB_CONNECT_TIMEOUT``) and, inside requests, every round trip."""
-    _default_connect_limit[0] = float(config["DB_CONNECT_TIMEOUT"])
-    psycopg2.extensions.set_wait_callback(_wait_with_deadline)
+    previous = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(callback)
+    return previous
 
 
 @contextlib.contextmanager
@@ -293,12 +250,11 @@ def end_request_round_trip_limit(error=None):
 @contextlib.contextmanager
 def blocking_io():
     """Plain blocking psycopg2 inside the block (COPY cannot run under a wait callback)."""
-    previous = psycopg2.extensions.get_wait_callback()
-    psycopg2.extensions.set_wait_callback(None)
+    previous = _set_wait_callback(None)
     try:
         yield
     finally:
-        psycopg2.extensions.set_wait_callback(previous)
+        _set_wait_callback(previous)
 
 
 def wait_for_database(engine, wait_seconds, log, first_delay=0.5, max_delay=5.0):

@@ -5,7 +5,6 @@ import contextlib
 from flask import current_app, g, render_template
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
-from psycopg2.extensions import TransactionRollbackError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -115,9 +114,15 @@ def _forget_database_state():
     g._login_user = current_app.login_manager.anonymous_user()
 
 
+def _rolled_back_by_the_database(error):
+    """A deadlock or serialization failure (SQLSTATE class 40, psycopg2's TransactionRollbackError),
+    told by its code so that an app on SQLite never loads psycopg2."""
+    return str(getattr(error, "pgcode", None) or "").startswith("40")
+
+
 def _handle_database_error(error):
     """A database that refuses, times out or dropped the connection is a 503 the user can retry, never a 500."""
-    if isinstance(error, DBAPIError) and isinstance(error.orig, TransactionRollbackError):
+    if isinstance(error, DBAPIError) and _rolled_back_by_the_database(error.orig):
         # Deadlock or serialization failure: two requests raced on the same rows; the loser may simply retry.
         _forget_database_state()
         return render_error(409, CONCURRENT_CHANGE)
