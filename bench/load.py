@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +24,28 @@ def free_port():
         return sock.getsockname()[1]
 
 
+# What the environment may set to change how gunicorn.conf.py serves (cleared to read what it ships).
+SERVING_KEYS = ("GUNICORN_WORKER_CLASS", "GUNICORN_THREADS", "WEB_CONCURRENCY", "DB_POOL_SIZE", "PORT")
+
+
+def shipped_configuration():
+    """The name of what gunicorn.conf.py runs when the environment chooses nothing (``gthread-4``, ``sync``)."""
+    env = {key: value for key, value in os.environ.items() if key not in SERVING_KEYS}
+    env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hyperdesk-bench-metrics-")
+    code = "import runpy; s = runpy.run_path('gunicorn.conf.py'); print(s['worker_class'], s['threads'])"
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    worker_class, threads = output.split()
+    return "sync" if worker_class == "sync" else f"{worker_class}-{threads}"
+
+
+def worker_options(serving):
+    """gunicorn's options for ``serving``: ``sync``, or a worker class and its threads (``gthread-4``)."""
+    worker_class, _, threads = serving.partition("-")
+    return ["--worker-class", worker_class, *(["--threads", threads] if threads else [])]
+
+
 @dataclass
 class Server:
     """A gunicorn master serving ``app_spec`` on 127.0.0.1 (imported from ``root``: today's code, or an old checkout)."""
@@ -31,6 +54,7 @@ class Server:
     env: dict
     workers: int = 2
     root: Path = ROOT
+    serving: str = "sync"  # the worker class, and its threads for gthread: "sync", "gthread-4"
     process: subprocess.Popen = None
     log_path: Path = None
     port: int = 0
@@ -47,8 +71,7 @@ class Server:
             "--no-control-socket",
             "--workers",
             str(self.workers),
-            "--worker-class",
-            "sync",
+            *worker_options(self.serving),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--log-level",

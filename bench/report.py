@@ -244,7 +244,8 @@ def write_report(runs, args):
         record = evaluate(run)
         record["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         record["settings"] = {
-            k: getattr(args, k) for k in ("rounds", "duration", "warmup", "connections", "threads", "workers")
+            k: getattr(args, k)
+            for k in ("rounds", "duration", "warmup", "connections", "threads", "workers", "serving")
         }
         (results_dir / f"{run['backend']}-{args.rows}.json").write_text(json.dumps(record, indent=2, default=str))
     records = stored_runs(results_dir)
@@ -323,7 +324,8 @@ def render_markdown(records):
             f"## {record['backend']}, {record['rows']:,} rows",
             "",
             f"Measured {record['measured_at']}; {settings['rounds']} rounds × {settings['duration']} s, "
-            f"wrk -t{settings['threads']} -c{settings['connections']}, gunicorn {settings['workers']} sync workers; "
+            f"wrk -t{settings['threads']} -c{settings['connections']}, gunicorn {settings['workers']} workers "
+            f"({settings.get('serving', 'sync')}); "
             f"seeding took {record['facts'].get('seed_seconds')} s (app) and {record['facts'].get('baseline_seed_seconds', '–')} s (baselines).",
             "",
             "| workload | req/s | p50 ms | p99 ms | CPU ms/request (app) | CPU ms/request (database) | SQL/request | bytes | errors | rounds (req/s) |",

@@ -4,7 +4,7 @@ For each database: create three scratch databases with the same N projects, one 
 the head (the app's), one without Hyperdesk's list indexes (the baselines': the table as a
 hand-written app would have it) and one migrated and seeded by the app as it was when issue 17
 was filed (bench/pre_issue.py), start the app, the baselines and that old app under gunicorn
-(2 sync workers), then run every workload with wrk in several interleaved rounds. Writes medians,
+(2 workers, as gunicorn.conf.py ships them: gthread with 4 threads), then run every workload with wrk in several interleaved rounds. Writes medians,
 ratios and target checks to bench/RESULTS.md.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from . import pre_issue
 from . import seed as seeding
-from .load import ROOT, Server, fetch, measured_load, run_wrk
+from .load import ROOT, Server, fetch, measured_load, run_wrk, shipped_configuration
 from .report import RESULTS_DIR, write_report
 
 WORK = ROOT / "bench" / "work"
@@ -291,10 +291,10 @@ def _measure(backend, args, databases, source, facts):
     baseline_env = app_environment(baseline_url, secret)
     old_env = app_environment(databases["pre_issue"], secret)
     servers = {
-        name: Server(spec, env if name == "app" else baseline_env, workers=args.workers)
+        name: Server(spec, env if name == "app" else baseline_env, workers=args.workers, serving=args.serving)
         for name, spec in SERVERS.items()
     }
-    servers["pre_issue"] = Server(SERVERS["app"], old_env, workers=args.workers, root=source)
+    servers["pre_issue"] = Server(SERVERS["app"], old_env, workers=args.workers, root=source, serving=args.serving)
     measured = selected_workloads(workloads(facts), args.only)
     try:
         for server in servers.values():
@@ -327,8 +327,8 @@ def _measure(backend, args, databases, source, facts):
     finally:
         for server in servers.values():
             server.stop()
-    facts["cold_start"] = cold_start(env, cookies)
-    facts["cold_start_pre_issue"] = cold_start(old_env, old_cookies, root=source)
+    facts["cold_start"] = cold_start(env, cookies, serving=args.serving)
+    facts["cold_start_pre_issue"] = cold_start(old_env, old_cookies, root=source, serving=args.serving)
     facts["statements"] = statement_counts(url, measured, facts)
     facts.pop("api_keys")  # scratch credentials: never in the stored results
     return {"backend": backend, "facts": facts, "workloads": measured}
@@ -368,9 +368,9 @@ def _probe(server, workload, cookies):
     return len(body), status
 
 
-def cold_start(env, cookies, root=ROOT):
+def cold_start(env, cookies, root=ROOT, serving="sync"):
     """Seconds from starting gunicorn to the first /health and the first projects page (of the app at ``root``)."""
-    server = Server(SERVERS["app"], env, workers=1, root=root).start()
+    server = Server(SERVERS["app"], env, workers=1, root=root, serving=serving).start()
     try:
         health = server.wait_until_serving("/health")
         page = server.wait_until_serving("/projects/", headers={"Cookie": cookies["user"]})
@@ -406,6 +406,11 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--serving",
+        default=None,
+        help="gunicorn worker class and threads for every server: sync, gthread-4… (default: what gunicorn.conf.py ships)",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help=f"comma-separated workload name prefixes to run (default: all); a list page brings its {pre_issue.LABEL} copy",
@@ -414,6 +419,8 @@ def main(argv=None):
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where each run's JSON is kept")
     args = parser.parse_args(argv)
+    # Every server (the app, the baselines, the old app) runs as production does unless told otherwise.
+    args.serving = args.serving or shipped_configuration()
     if args.smoke:
         args.rows, args.rounds, args.duration, args.warmup = 1_000, 1, 2, 1
         args.results_dir = str(WORK / "smoke-results")

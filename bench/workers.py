@@ -15,7 +15,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from pathlib import Path
 from . import mix
 from . import seed as seeding
 from . import workers_report as report
-from .load import GUNICORN, ROOT, RUN_DIR, Server, fetch, free_port, run_wrk
+from .load import GUNICORN, ROOT, RUN_DIR, SERVING_KEYS, Server, fetch, free_port, run_wrk, shipped_configuration
 from .report import RESULTS_DIR
 from .run import WORK, prepare_database, session_cookie
 
@@ -36,7 +35,6 @@ ALTERNATIVES = {
     "gthread-8": {"GUNICORN_WORKER_CLASS": "gthread", "GUNICORN_THREADS": "8", "DB_POOL_SIZE": "8"},
     "sync": {"GUNICORN_WORKER_CLASS": "sync"},
 }
-SERVING_KEYS = ("GUNICORN_WORKER_CLASS", "GUNICORN_THREADS", "WEB_CONCURRENCY", "DB_POOL_SIZE", "PORT")
 UNLIMITED = "1000000 per minute"  # measure the work, not the rate limits that protect it
 
 
@@ -54,18 +52,6 @@ class ShippedServer(Server):
         command = [GUNICORN, "--config", "gunicorn.conf.py", "webapp:create_app()"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         return self
-
-
-def shipped_configuration():
-    """The name of what gunicorn.conf.py runs when the environment chooses nothing (``gthread-4``, ``sync``)."""
-    env = {key: value for key, value in os.environ.items() if key not in SERVING_KEYS}
-    env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hyperdesk-bench-metrics-")
-    code = "import runpy; s = runpy.run_path('gunicorn.conf.py'); print(s['worker_class'], s['threads'])"
-    output = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
-    worker_class, threads = output.split()
-    return "sync" if worker_class == "sync" else f"{worker_class}-{threads}"
 
 
 def app_environment(url, secret, issuer, cloud, args):
