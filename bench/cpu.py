@@ -4,6 +4,12 @@
 the real app, one signed-in user (who owns the rows), one administrator and one API key;
 prints milliseconds of CPU per request for each case, the median of the interleaved rounds.
 CPU time (not wall time) is what a worker spends, and barely moves when the machine is busy.
+
+The S cases serve the same rows from stock Flask-Admin (bench/baselines.py ``stock_admin``:
+an unmodified ModelView of the project table, anonymous) in the same process; each back-office
+case is printed beside its stock counterpart with the ratio stock ÷ ours (the goal is 2 or more).
+A deep page is the one ``DEPTH`` rows down (half the table when it is smaller), reached by the
+pager's cursor link (``after=``) or by its page number alone.
 """
 
 import argparse
@@ -16,15 +22,25 @@ import time
 
 from sqlalchemy import insert
 
+DEPTH = 10_000
+
 CASES = [
     ("W1 projects list (page)", "/projects/", {}, "session"),
     ("W1 projects list (htmx)", "/projects/", {"HX-Request": "true"}, "session"),
     ("W1 all projects (admin)", "/projects/?scope=all", {}, "admin"),
     ("W4 back-office list", "/admin/projects/", {}, "admin"),
     ("W5 back-office search", "/admin/projects/?search=project%2012", {}, "admin"),
+    ("W6 back-office deep (cursor)", "/admin/projects/?page={page}&after={after}", {}, "admin"),
+    ("W7 back-office deep (page no.)", "/admin/projects/?page={page}", {}, "admin"),
+    ("S4 stock admin list", "/admin/project/", {}, "stock"),
+    ("S5 stock admin search", "/admin/project/?search=project%2012", {}, "stock"),
+    ("S6 stock admin deep page", "/admin/project/?page={page}", {}, "stock"),
     ("A1 API projects list (key)", "/api/v1/projects", {}, "key"),
     ("A2 API search (key)", "/api/v1/projects?q=project%2012", {}, "key"),
 ]
+
+# Each of our back-office cases and the stock page it is compared with.
+VERSUS = {"W4": "S4", "W5": "S5", "W6": "S6", "W7": "S6"}
 
 
 def prepare(folder, rows):
@@ -52,6 +68,28 @@ def prepare(folder, rows):
         db.session.execute(insert(Project), values)
         db.session.commit()
         return app, user.id, admin.id, credentials.create_key(user, "bench", "read", None).secret
+
+
+def deep_page(app, rows):
+    """The URL values of the deep page: its page number (from 0, as Flask-Admin counts) and the id it continues after."""
+    from sqlalchemy import text
+
+    from webapp.extensions import db
+
+    depth = min(DEPTH, rows // 2) // 25 * 25
+    with app.app_context():
+        after = db.session.scalar(
+            text("SELECT id FROM project ORDER BY id DESC LIMIT 1 OFFSET :skip"), {"skip": max(depth - 1, 0)}
+        )
+    return {"page": depth // 25, "after": after}
+
+
+def stock_app(folder):
+    """Stock Flask-Admin over the same SQLite file (bench/baselines.py), as the benchmark serves it."""
+    from bench import baselines
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder}/cpu.db"
+    return baselines.create_app("stock_admin")
 
 
 def client_for(app, path, headers, cookie_user):
@@ -92,18 +130,33 @@ def main(argv=None):
     cases = [c for c in CASES if not wanted or any(c[0].startswith(w) for w in wanted)]
     with tempfile.TemporaryDirectory() as folder:
         app, user_id, admin_id, key = prepare(folder, args.rows)
-        signed_in = {"session": user_id, "admin": admin_id, "key": None}
+        signed_in = {"session": user_id, "admin": admin_id, "key": None, "stock": None}
+        deep = deep_page(app, args.rows)
+        stock = stock_app(folder) if any(c[3] == "stock" for c in cases) else None
         clients = []
         for name, path, headers, credential in cases:
             if credential == "key":
                 headers = {**headers, "Authorization": f"Bearer {key}"}
-            clients.append((name, path, headers, client_for(app, path, headers, signed_in[credential])))
+            path = path.format(**deep)
+            served = stock if credential == "stock" else app
+            clients.append((name, path, headers, client_for(served, path, headers, signed_in[credential])))
         figures = {name: [] for name, *_ in clients}
         for _ in range(args.rounds):  # interleaved: every case once per round
             for name, path, headers, client in clients:
                 figures[name].append(cpu_ms(client, path, headers, args.requests))
+        medians = {name: statistics.median(used) for name, used in figures.items()}
         for name, used in figures.items():
-            print(f"{name:32} {statistics.median(used):6.2f} ms CPU per request (median of {len(used)})")
+            print(f"{name:32} {medians[name]:6.2f} ms CPU per request (median of {len(used)})")
+        print_ratios(medians)
+
+
+def print_ratios(medians):
+    """Each back-office case beside its stock Flask-Admin page: stock ÷ ours (2 or more is the goal)."""
+    by_prefix = {name.split()[0]: name for name in medians}
+    for ours, theirs in VERSUS.items():
+        if ours in by_prefix and theirs in by_prefix:
+            mine, stock = medians[by_prefix[ours]], medians[by_prefix[theirs]]
+            print(f"{by_prefix[ours]:32} {mine:6.2f} ms vs stock {stock:6.2f} ms: stock/ours = {stock / mine:4.2f}")
 
 
 if __name__ == "__main__":
