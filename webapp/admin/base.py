@@ -22,6 +22,8 @@ from .inputs import ClientInputMixin
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+MISSING = object()
+
 # Endpoints of a model view that show or take a change: an auditor reads, never writes.
 WRITE_FORMS = frozenset({"create_view", "edit_view", "delete_view", "ajax_update", "action_view"})
 
@@ -210,8 +212,9 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
     @pass_context
     def list_rows(self, context, rows, list_columns):
         """(row, id, row icons, [(column, formatted value)]) for each row of a list page, as the list shows them."""
-        formatters, type_formatters = self.column_formatters, self.column_type_formatters
         names = [name for name, _ in list_columns]
+        columns = [(name, self.column_formatters.get(name), self._column_choices_map.get(name)) for name in names]
+        by_type = self._type_formatter_by_type()
         row_actions = context.get("list_row_actions") or ()
         shown = []
         for row in rows:
@@ -219,9 +222,33 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
             icons = Markup(" ").join(  # spaced as inline elements are in a template
                 row_action(context, action, pk, row) for action in row_actions if self.allows_row_action(action, row)
             )
-            cells = [(name, self._get_list_value(context, row, name, formatters, type_formatters)) for name in names]
+            cells = [
+                (name, self._list_cell(context, row, name, fmt, choices, by_type)) for name, fmt, choices in columns
+            ]
             shown.append((row, pk, icons, cells))
         return shown
+
+    def _list_cell(self, context, row, name, column_fmt, choices, by_type):
+        # Flask-Admin's _get_list_value, with the column's formatter and choices looked up once per page and
+        # the type formatter once per type (it tries each type formatter with isinstance for every cell).
+        value = column_fmt(self, context, row, name) if column_fmt is not None else self._get_field_value(row, name)
+        if choices:
+            return choices.get(value) or value
+        kind = type(value)
+        type_fmt = by_type.get(kind, MISSING)
+        if type_fmt is MISSING:
+            type_fmt = by_type[kind] = next(
+                (fmt for typeobj, fmt in self.column_type_formatters.items() if isinstance(value, typeobj)), None
+            )
+        return value if type_fmt is None else type_fmt(self, value, name)
+
+    def _type_formatter_by_type(self):
+        """The list's type formatter for each type of value met so far (None: shown as it is)."""
+        formatters = self.column_type_formatters
+        kept = self.__dict__.get("_list_type_formatters")
+        if kept is None or kept[0] is not formatters:
+            kept = self._list_type_formatters = (formatters, {})
+        return kept[1]
 
     def buttons_for(self, row):
         """The one-click actions that apply to ``row`` (the service still has the last word)."""
