@@ -1,17 +1,17 @@
 """What every back-office view shares: the admin-only gate, CSRF through Flask-WTF, the look, fast lists, history."""
 
-from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import DeleteRowAction
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..permissions import admits_to_back_office
-from ..templating import row_action, user_theme
+from ..templating import PLAIN_ROW_ACTIONS, ROW_ID_PLACEHOLDER, row_action, user_theme
 from ..urls import url_for_record
 from . import formatters, paging
 from .filters import HyperdeskFilterConverter
@@ -24,8 +24,22 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 MISSING = object()
 
+# How many menus an app keeps (one per page, role and kind of request; all are dropped when full).
+MENUS_KEPT = 256
+# How many URLs of Flask-Admin's static files an app keeps once built (its templates link about 20).
+STATIC_URLS_KEPT = 100
+
 # Endpoints of a model view that show or take a change: an auditor reads, never writes.
 WRITE_FORMS = frozenset({"create_view", "edit_view", "delete_view", "ajax_update", "action_view"})
+
+
+def request_memo(name):
+    """A dict kept on this request only (``g`` outlives a request where a caller holds the app context)."""
+    kept = vars(request._get_current_object())
+    memo = kept.get(f"hyperdesk_{name}")
+    if memo is None:
+        memo = kept[f"hyperdesk_{name}"] = {}
+    return memo
 
 
 def _reading_only():
@@ -44,11 +58,54 @@ class AdminAccessMixin:
     back_office_roles = ("admin", "auditor")
 
     def is_accessible(self):
-        if not (current_user.is_authenticated and admits_to_back_office(current_user, self.endpoint, request.method)):
+        # Asked once per view for the request itself, and again for every menu entry, its category and the
+        # templates' checks (some 40 times a page): answered once per view, user and role for this request.
+        user = current_user._get_current_object()
+        key = (self.endpoint, id(user), getattr(user, "role", None), getattr(user, "status", None))
+        answers = request_memo("admin_accessible")
+        if key not in answers:
+            answers[key] = self.admits_request(user)
+        return answers[key]
+
+    def admits_request(self, user):
+        """Whether ``user`` may make this request to this view (is_accessible, before the memo)."""
+        if not (user.is_authenticated and admits_to_back_office(user, self.endpoint, request.method)):
             return False
-        if current_user.is_auditor:
+        if user.is_auditor:
             return (request.endpoint or "").rpartition(".")[2] not in WRITE_FORMS
         return True
+
+    def get_url(self, endpoint, **kwargs):
+        if not endpoint.endswith(".static"):
+            return super().get_url(endpoint, **kwargs)
+        # The layout links some 20 of Flask-Admin's static files on every page; their URLs never change.
+        kept = current_app.extensions.setdefault("admin_static_urls", {})
+        key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
+        url = kept.get(key)
+        if url is None:
+            url = super().get_url(endpoint, **kwargs)
+            if len(kept) < STATIC_URLS_KEPT:
+                kept[key] = url
+        return url
+
+    def kept_menu(self):
+        """The menu's HTML as rendered before for this page, this kind of request and this role; None if not yet."""
+        return current_app.extensions.get("admin_menus", {}).get(self._menu_key())
+
+    def keep_menu(self, html):
+        """Keep the menu's HTML for the next such page (templates/admin/hyperdesk/base.html)."""
+        menus = current_app.extensions.setdefault("admin_menus", {})
+        if len(menus) >= MENUS_KEPT:
+            menus.clear()
+        menus[self._menu_key()] = html
+        return html
+
+    def _menu_key(self):
+        # What the menu depends on: which entry is this page (the view), which entries the user's role and
+        # status admit for this request (method and endpoint: an auditor's write forms), and the URLs' root.
+        user = current_user._get_current_object()
+        role = (getattr(user, "role", None), getattr(user, "status", None), user.is_authenticated)
+        return (self.endpoint, request.endpoint, request.method, request.script_root, role)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
@@ -211,22 +268,43 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
 
     @pass_context
     def list_rows(self, context, rows, list_columns):
-        """(row, id, row icons, [(column, formatted value)]) for each row of a list page, as the list shows them."""
-        names = [name for name, _ in list_columns]
-        columns = [(name, self.column_formatters.get(name), self._column_choices_map.get(name)) for name in names]
+        """(row, id, row icons, cells) for each row of a list page: the icons and the row's ``<td>`` cells as HTML."""
+        # A cell's HTML is built here, not by a loop in the template: Jinja escapes each output (the column's
+        # name too) and passes it up through every template the list extends, some 20 calls a row.
+        columns = [
+            (
+                f'<td class="col-{escape(name)}">',
+                name,
+                self.column_formatters.get(name),
+                self._column_choices_map.get(name),
+            )
+            for name, _ in list_columns
+        ]
         by_type = self._type_formatter_by_type()
-        row_actions = context.get("list_row_actions") or ()
+        actions = [[action, MISSING] for action in context.get("list_row_actions") or ()]
         shown = []
         for row in rows:
             pk = self.get_pk_value(row)
             icons = Markup(" ").join(  # spaced as inline elements are in a template
-                row_action(context, action, pk, row) for action in row_actions if self.allows_row_action(action, row)
+                self._row_icon(context, kept, pk, row) for kept in actions if self.allows_row_action(kept[0], row)
             )
-            cells = [
-                (name, self._list_cell(context, row, name, fmt, choices, by_type)) for name, fmt, choices in columns
-            ]
-            shown.append((row, pk, icons, cells))
+            cells = "".join(
+                f"{opening}{escape(self._list_cell(context, row, name, fmt, choices, by_type))}</td>"
+                for opening, name, fmt, choices in columns
+            )
+            shown.append((row, pk, icons, Markup(cells)))
         return shown
+
+    def _row_icon(self, context, kept, pk, row):
+        # kept is [action, its HTML with a placeholder id once rendered (None: it depends on more than the id)].
+        action, html = kept
+        if html is MISSING:
+            kind = type(action)
+            plain = kind.__name__ in PLAIN_ROW_ACTIONS and kind.__module__ == "flask_admin.model.template"
+            html = kept[1] = str(row_action(context, action, ROW_ID_PLACEHOLDER, row)) if plain else None
+        if html is None:
+            return row_action(context, action, pk, row)
+        return Markup(html.replace(ROW_ID_PLACEHOLDER, str(escape(pk))))
 
     def _list_cell(self, context, row, name, column_fmt, choices, by_type):
         # Flask-Admin's _get_list_value, with the column's formatter and choices looked up once per page and
