@@ -233,6 +233,17 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
             args.extra_args.pop(name, None)
         return args
 
+    def delete_form(self):
+        # The list's templates write their own delete and batch-action forms (templates/admin/model/row_actions.html,
+        # templates/admin/actions.html): its page builds neither of Flask-Admin's forms (WTForms, a CSRF token each).
+        return None if self._is_list_page() else super().delete_form()
+
+    def action_form(self, obj=None):
+        return None if self._is_list_page() else super().action_form(obj)
+
+    def _is_list_page(self):
+        return request.endpoint == f"{self.endpoint}.index_view"
+
     def create_model(self, form):
         with recording_changes(current_user):
             return super().create_model(form)
