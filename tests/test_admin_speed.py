@@ -82,3 +82,46 @@ def test_views_added_later_show_in_kept_menus(app):
     app.extensions["admin_menus"] = {"stale": "menu"}
     note_views(app, next(a for a in app.extensions["admin"] if a.endpoint == "admin"))
     assert "admin_menus" not in app.extensions
+
+
+@pytest.fixture
+def named(make, admin, approved_user):
+    """30 projects named "Odd 00" … "Odd 29" of two owners, every third with "Quartz" in its description."""
+    owners = (admin, approved_user)
+    return [
+        make.project(owners[n % 2], name=f"Odd {n:02d}", description="Quartz mine" if n % 3 == 0 else "-")
+        for n in range(30)
+    ]
+
+
+def shown_names(html):
+    return re.findall(r">\s*(Odd \d\d)\s*<", html[html.index("model-list") :])
+
+
+def newest_first(projects, keep):
+    return [p.name for p in sorted(projects, key=lambda p: p.id, reverse=True) if keep(p)]
+
+
+def test_a_one_word_search_finds_the_pages_matches_newest_first_through_the_index(
+    office, named, count_queries, backend
+):
+    with count_queries() as counter:
+        html = office.get("/admin/projects/?search=QUARTZ").get_data(as_text=True)
+    assert shown_names(html) == newest_first(named, lambda p: "quartz" in p.description.lower())
+    if backend == "sqlite":  # the FTS5 table read newest first, stopping at a page
+        assert any("project_search MATCH" in sql and "ORDER BY rowid DESC" in sql for sql in counter.statements)
+    else:  # ILIKE on the column itself, which its trigram index serves
+        assert any("project.description ILIKE" in sql for sql in counter.statements)
+
+
+def test_every_word_of_a_search_must_match_somewhere(office, named):
+    html = office.get("/admin/projects/?search=quartz+odd+1").get_data(as_text=True)
+    expected = newest_first(named, lambda p: "quartz" in p.description.lower() and "1" in p.name)
+    assert expected and shown_names(html) == expected
+
+
+def test_a_one_word_search_walks_its_pages_by_cursor(office, named):
+    first = office.get("/admin/projects/?search=odd&page_size=25").get_data(as_text=True)
+    link = re.search(r'<a class="page-link" href="([^"]*after=[^"]*)">&gt;</a>', first).group(1)
+    second = office.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert shown_names(first) + shown_names(second) == newest_first(named, lambda p: True)
