@@ -296,8 +296,13 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
         shown = []
         for row in rows:
             pk = self.get_pk_value(row)
-            icons = Markup(" ").join(  # spaced as inline elements are in a template
-                self._row_icon(context, kept, pk, row) for kept in actions if self.allows_row_action(kept[0], row)
+            pk_html = str(escape(pk))
+            icons = Markup(
+                " ".join(  # spaced as inline elements are in a template
+                    self._row_icon(context, kept, pk, pk_html, row)
+                    for kept in actions
+                    if self.allows_row_action(kept[0], row)
+                )
             )
             cells = "".join(
                 f"{opening}{escape(self._list_cell(context, row, name, fmt, choices, by_type))}</td>"
@@ -306,7 +311,7 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
             shown.append((row, pk, icons, Markup(cells)))
         return shown
 
-    def _row_icon(self, context, kept, pk, row):
+    def _row_icon(self, context, kept, pk, pk_html, row):
         # kept is [action, its HTML with a placeholder id once rendered (None: it depends on more than the id)].
         action, html = kept
         if html is MISSING:
@@ -314,13 +319,18 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
             plain = kind.__name__ in PLAIN_ROW_ACTIONS and kind.__module__ == "flask_admin.model.template"
             html = kept[1] = str(row_action(context, action, ROW_ID_PLACEHOLDER, row)) if plain else None
         if html is None:
-            return row_action(context, action, pk, row)
-        return Markup(html.replace(ROW_ID_PLACEHOLDER, str(escape(pk))))
+            return str(escape(row_action(context, action, pk, row)))
+        return html.replace(ROW_ID_PLACEHOLDER, pk_html)
 
     def _list_cell(self, context, row, name, column_fmt, choices, by_type):
         # Flask-Admin's _get_list_value, with the column's formatter and choices looked up once per page and
         # the type formatter once per type (it tries each type formatter with isinstance for every cell).
-        value = column_fmt(self, context, row, name) if column_fmt is not None else self._get_field_value(row, name)
+        if column_fmt is not None:
+            value = column_fmt(self, context, row, name)
+        elif "." in name:
+            value = self._get_field_value(row, name)
+        else:
+            value = getattr(row, name, None)  # what _get_field_value's rec_getattr gives for a plain name
         if choices:
             return choices.get(value) or value
         kind = type(value)
