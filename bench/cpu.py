@@ -1,6 +1,7 @@
 """CPU time per request, in this process, for the list pages, the back office and the API.
 
-``python -m bench.cpu [--rows N] [--requests N] [--rounds N]``: a throwaway SQLite database,
+``python -m bench.cpu [--rows N] [--requests N] [--rounds N] [--only W4,S] [--postgres URL]``: a throwaway
+database (SQLite, or one made on the PostgreSQL server at URL and dropped after),
 the real app, one signed-in user (who owns the rows), one administrator and one API key;
 prints milliseconds of CPU per request for each case, the median of the interleaved rounds.
 CPU time (not wall time) is what a worker spends, and barely moves when the machine is busy.
@@ -19,8 +20,10 @@ import os
 import statistics
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 
-from sqlalchemy import insert
+from sqlalchemy import create_engine, insert, make_url, text
 
 DEPTH = 10_000
 
@@ -46,8 +49,11 @@ CASES = [
 VERSUS = {"W4": "S4", "W5": "S5", "W5b": "S5b", "W6": "S6", "W7": "S6"}
 
 
-def prepare(folder, rows):
-    """The app on a migrated SQLite file with ``rows`` projects of one user; returns (app, user id, admin id, key)."""
+def prepare(folder, rows, url=None):
+    """The app on a migrated database (a SQLite file by default) with ``rows`` projects of one user.
+
+    Returns (app, user id, admin id, API key).
+    """
     os.environ["APP_ENV"] = "testing"
     from flask_migrate import upgrade
 
@@ -57,7 +63,7 @@ def prepare(folder, rows):
     from webapp.models import Project, User
     from webapp.services import credentials
 
-    url = f"sqlite:///{folder}/cpu.db"
+    url = url or f"sqlite:///{folder}/cpu.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "s" * 40, "RATELIMIT_ENABLED": False})
     ensure_migrations(app)
     with app.app_context():
@@ -87,12 +93,31 @@ def deep_page(app, rows):
     return {"page": depth // 25, "after": after, "rare": str(rows - 1)}
 
 
-def stock_app(folder):
-    """Stock Flask-Admin over the same SQLite file (bench/baselines.py), as the benchmark serves it."""
+def stock_app(url):
+    """Stock Flask-Admin over the same database (bench/baselines.py), as the benchmark serves it."""
     from bench import baselines
 
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder}/cpu.db"
+    os.environ["DATABASE_URL"] = url
     return baselines.create_app("stock_admin")
+
+
+@contextmanager
+def database(folder, postgres):
+    """The URL of a throwaway database: a SQLite file in ``folder``, or one made on the ``postgres`` server."""
+    if not postgres:
+        yield f"sqlite:///{folder}/cpu.db"
+        return
+    server = make_url(postgres)
+    name = f"office_cpu_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def client_for(app, path, headers, cookie_user):
@@ -128,14 +153,15 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated case prefixes (e.g. W1,W4)")
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL to make a throwaway database on")
     args = parser.parse_args(argv)
     wanted = [w.strip() for w in args.only.split(",") if w.strip()]
     cases = [c for c in CASES if not wanted or any(c[0].startswith(w) for w in wanted)]
-    with tempfile.TemporaryDirectory() as folder:
-        app, user_id, admin_id, key = prepare(folder, args.rows)
+    with tempfile.TemporaryDirectory() as folder, database(folder, args.postgres) as url:
+        app, user_id, admin_id, key = prepare(folder, args.rows, url)
         signed_in = {"session": user_id, "admin": admin_id, "key": None, "stock": None}
         deep = deep_page(app, args.rows)
-        stock = stock_app(folder) if any(c[3] == "stock" for c in cases) else None
+        stock = stock_app(url) if any(c[3] == "stock" for c in cases) else None
         clients = []
         for name, path, headers, credential in cases:
             if credential == "key":
