@@ -212,6 +212,9 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
         cursor = paging.read_cursor() if keyset and page else None
         if cursor is not None:
             count, query = super().get_list(None, sort_column, sort_desc, search, filters, False, page_size=False)
+            rows = paging.keyset_rows(query, key, cursor, page_size or self.page_size)
+            if rows is not None:
+                return count, rows
             ids = paging.keyset_ids(query, key, cursor, page_size or self.page_size)
             return count, paging.rows_in_order(self, key, ids)
         if not page:
