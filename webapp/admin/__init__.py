@@ -50,6 +50,7 @@ def init_admin(app):
 
 def note_views(app, admin):
     """Tell the access gate which blueprints are the back office's, and the pages which records have a page there."""
+    app.extensions.pop("admin_menus", None)  # menus kept before these views were added lack them
     # Flask-Admin keeps its views in a private list and offers no public accessor.
     app.extensions["admin_blueprints"] = {view.endpoint for view in admin._views}
     # The roles each view admits, for the access gate (webapp/permissions.py); administrators only by default.

@@ -57,10 +57,10 @@ class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
     def row_is_locked(self, row):
         return row.is_decided
 
-    def is_accessible(self):
-        if not super().is_accessible():
+    def admits_request(self, user):
+        if not super().admits_request(user):
             return False
-        if current_user.role != Role.approver:
+        if user.role != Role.approver:
             return True
         # An approver decides requests here and reads them; nothing else (no delete, no other action).
         name = (request.endpoint or "").rpartition(".")[2]

@@ -1,17 +1,17 @@
 """What every back-office view shares: the admin-only gate, CSRF through Flask-WTF, the look, fast lists, history."""
 
-from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import DeleteRowAction
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..permissions import admits_to_back_office
-from ..templating import row_action, user_theme
+from ..templating import PLAIN_ROW_ACTIONS, ROW_ID_PLACEHOLDER, row_action, user_theme
 from ..urls import url_for_record
 from . import formatters, paging
 from .filters import HyperdeskFilterConverter
@@ -22,8 +22,24 @@ from .inputs import ClientInputMixin
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+MISSING = object()
+
+# How many menus an app keeps (one per page, role and kind of request; all are dropped when full).
+MENUS_KEPT = 256
+# How many URLs of Flask-Admin's static files an app keeps once built (its templates link about 20).
+STATIC_URLS_KEPT = 100
+
 # Endpoints of a model view that show or take a change: an auditor reads, never writes.
 WRITE_FORMS = frozenset({"create_view", "edit_view", "delete_view", "ajax_update", "action_view"})
+
+
+def request_memo(name):
+    """A dict kept on this request only (``g`` outlives a request where a caller holds the app context)."""
+    kept = vars(request._get_current_object())
+    memo = kept.get(f"hyperdesk_{name}")
+    if memo is None:
+        memo = kept[f"hyperdesk_{name}"] = {}
+    return memo
 
 
 def _reading_only():
@@ -42,11 +58,54 @@ class AdminAccessMixin:
     back_office_roles = ("admin", "auditor")
 
     def is_accessible(self):
-        if not (current_user.is_authenticated and admits_to_back_office(current_user, self.endpoint, request.method)):
+        # Asked once per view for the request itself, and again for every menu entry, its category and the
+        # templates' checks (some 40 times a page): answered once per view, user and role for this request.
+        user = current_user._get_current_object()
+        key = (self.endpoint, id(user), getattr(user, "role", None), getattr(user, "status", None))
+        answers = request_memo("admin_accessible")
+        if key not in answers:
+            answers[key] = self.admits_request(user)
+        return answers[key]
+
+    def admits_request(self, user):
+        """Whether ``user`` may make this request to this view (is_accessible, before the memo)."""
+        if not (user.is_authenticated and admits_to_back_office(user, self.endpoint, request.method)):
             return False
-        if current_user.is_auditor:
+        if user.is_auditor:
             return (request.endpoint or "").rpartition(".")[2] not in WRITE_FORMS
         return True
+
+    def get_url(self, endpoint, **kwargs):
+        if not endpoint.endswith(".static"):
+            return super().get_url(endpoint, **kwargs)
+        # The layout links some 20 of Flask-Admin's static files on every page; their URLs never change.
+        kept = current_app.extensions.setdefault("admin_static_urls", {})
+        key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
+        url = kept.get(key)
+        if url is None:
+            url = super().get_url(endpoint, **kwargs)
+            if len(kept) < STATIC_URLS_KEPT:
+                kept[key] = url
+        return url
+
+    def kept_menu(self):
+        """The menu's HTML as rendered before for this page, this kind of request and this role; None if not yet."""
+        return current_app.extensions.get("admin_menus", {}).get(self._menu_key())
+
+    def keep_menu(self, html):
+        """Keep the menu's HTML for the next such page (templates/admin/hyperdesk/base.html)."""
+        menus = current_app.extensions.setdefault("admin_menus", {})
+        if len(menus) >= MENUS_KEPT:
+            menus.clear()
+        menus[self._menu_key()] = html
+        return html
+
+    def _menu_key(self):
+        # What the menu depends on: which entry is this page (the view), which entries the user's role and
+        # status admit for this request (method and endpoint: an auditor's write forms), and the URLs' root.
+        user = current_user._get_current_object()
+        role = (getattr(user, "role", None), getattr(user, "status", None), user.is_authenticated)
+        return (self.endpoint, request.endpoint, request.method, request.script_root, role)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
@@ -153,6 +212,9 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
         cursor = paging.read_cursor() if keyset and page else None
         if cursor is not None:
             count, query = super().get_list(None, sort_column, sort_desc, search, filters, False, page_size=False)
+            rows = paging.keyset_rows(query, key, cursor, page_size or self.page_size)
+            if rows is not None:
+                return count, rows
             ids = paging.keyset_ids(query, key, cursor, page_size or self.page_size)
             return count, paging.rows_in_order(self, key, ids)
         if not page:
@@ -173,6 +235,17 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
         for name in paging.CURSOR_ARGS:
             args.extra_args.pop(name, None)
         return args
+
+    def delete_form(self):
+        # The list's templates write their own delete and batch-action forms (templates/admin/model/row_actions.html,
+        # templates/admin/actions.html): its page builds neither of Flask-Admin's forms (WTForms, a CSRF token each).
+        return None if self._is_list_page() else super().delete_form()
+
+    def action_form(self, obj=None):
+        return None if self._is_list_page() else super().action_form(obj)
+
+    def _is_list_page(self):
+        return request.endpoint == f"{self.endpoint}.index_view"
 
     def create_model(self, form):
         with recording_changes(current_user):
@@ -209,19 +282,75 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
 
     @pass_context
     def list_rows(self, context, rows, list_columns):
-        """(row, id, row icons, [(column, formatted value)]) for each row of a list page, as the list shows them."""
-        formatters, type_formatters = self.column_formatters, self.column_type_formatters
-        names = [name for name, _ in list_columns]
-        row_actions = context.get("list_row_actions") or ()
+        """(row, id, row icons, cells) for each row of a list page: the icons and the row's ``<td>`` cells as HTML."""
+        # A cell's HTML is built here, not by a loop in the template: Jinja escapes each output (the column's
+        # name too) and passes it up through every template the list extends, some 20 calls a row.
+        columns = [
+            (
+                f'<td class="col-{escape(name)}">',
+                name,
+                self.column_formatters.get(name),
+                self._column_choices_map.get(name),
+            )
+            for name, _ in list_columns
+        ]
+        by_type = self._type_formatter_by_type()
+        actions = [[action, MISSING] for action in context.get("list_row_actions") or ()]
         shown = []
         for row in rows:
             pk = self.get_pk_value(row)
-            icons = Markup(" ").join(  # spaced as inline elements are in a template
-                row_action(context, action, pk, row) for action in row_actions if self.allows_row_action(action, row)
+            pk_html = str(escape(pk))
+            icons = Markup(
+                " ".join(  # spaced as inline elements are in a template
+                    self._row_icon(context, kept, pk, pk_html, row)
+                    for kept in actions
+                    if self.allows_row_action(kept[0], row)
+                )
             )
-            cells = [(name, self._get_list_value(context, row, name, formatters, type_formatters)) for name in names]
-            shown.append((row, pk, icons, cells))
+            cells = "".join(
+                f"{opening}{escape(self._list_cell(context, row, name, fmt, choices, by_type))}</td>"
+                for opening, name, fmt, choices in columns
+            )
+            shown.append((row, pk, icons, Markup(cells)))
         return shown
+
+    def _row_icon(self, context, kept, pk, pk_html, row):
+        # kept is [action, its HTML with a placeholder id once rendered (None: it depends on more than the id)].
+        action, html = kept
+        if html is MISSING:
+            kind = type(action)
+            plain = kind.__name__ in PLAIN_ROW_ACTIONS and kind.__module__ == "flask_admin.model.template"
+            html = kept[1] = str(row_action(context, action, ROW_ID_PLACEHOLDER, row)) if plain else None
+        if html is None:
+            return str(escape(row_action(context, action, pk, row)))
+        return html.replace(ROW_ID_PLACEHOLDER, pk_html)
+
+    def _list_cell(self, context, row, name, column_fmt, choices, by_type):
+        # Flask-Admin's _get_list_value, with the column's formatter and choices looked up once per page and
+        # the type formatter once per type (it tries each type formatter with isinstance for every cell).
+        if column_fmt is not None:
+            value = column_fmt(self, context, row, name)
+        elif "." in name:
+            value = self._get_field_value(row, name)
+        else:
+            value = getattr(row, name, None)  # what _get_field_value's rec_getattr gives for a plain name
+        if choices:
+            return choices.get(value) or value
+        kind = type(value)
+        type_fmt = by_type.get(kind, MISSING)
+        if type_fmt is MISSING:
+            type_fmt = by_type[kind] = next(
+                (fmt for typeobj, fmt in self.column_type_formatters.items() if isinstance(value, typeobj)), None
+            )
+        return value if type_fmt is None else type_fmt(self, value, name)
+
+    def _type_formatter_by_type(self):
+        """The list's type formatter for each type of value met so far (None: shown as it is)."""
+        formatters = self.column_type_formatters
+        kept = self.__dict__.get("_list_type_formatters")
+        if kept is None or kept[0] is not formatters:
+            kept = self._list_type_formatters = (formatters, {})
+        return kept[1]
 
     def buttons_for(self, row):
         """The one-click actions that apply to ``row`` (the service still has the last word)."""

@@ -6,7 +6,7 @@ from enum import Enum
 
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS, EXPORT_FORMATTERS
 from flask_admin.model.typefmt import DETAIL_FORMATTERS
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..extensions import db
 from ..uploads.service import thumbnail_url
@@ -40,12 +40,14 @@ def badge(value):
     """A coloured pill for a state such as ``pending`` or ``admin``."""
     text = str(value.value if isinstance(value, Enum) else value)
     style = BADGE_STYLES.get(text, "light")
-    return Markup('<span class="badge badge-pill badge-{}">{}</span>').format(style, text.replace("_", " "))
+    # An f-string of escaped parts gives what Markup.format would, at a fraction of its cost (a badge a row).
+    return Markup(f'<span class="badge badge-pill badge-{escape(style)}">{escape(text.replace("_", " "))}</span>')
 
 
 def timestamp(value):
     """A UTC timestamp to the minute, machine-readable in the markup."""
-    return Markup('<time datetime="{}">{} UTC</time>').format(value.isoformat(), value.strftime("%Y-%m-%d %H:%M"))
+    moment, minute = escape(value.isoformat()), escape(value.strftime("%Y-%m-%d %H:%M"))
+    return Markup(f'<time datetime="{moment}">{minute} UTC</time>')
 
 
 def thumbnail(asset):

@@ -7,8 +7,9 @@ are loaded with their joins: the same rows in the same order, one statement more
 
 Where the list is in its default order, newest first along the primary key, the pager's
 "next" and "previous" links also carry the id the page ends (``after``) or starts
-(``before``) at: following them reads the next 25 ids from the index where the last page
-stopped, so page 400 costs what page 2 does. A page number alone (typed, bookmarked, or with
+(``before``) at: following them reads the next 25 rows (with their joins, in one statement;
+the way back its ids first) from the index where the last page stopped, so page 400 costs
+what page 2 does. A page number alone (typed, bookmarked, or with
 a cursor that is not an id) is still served by OFFSET.
 """
 
@@ -34,6 +35,18 @@ def read_cursor():
         if value is not None:
             return name, value
     return None
+
+
+def keyset_rows(query, key, cursor, page_size):
+    """The rows of the page after ``cursor`` in one statement (its joins reach only the page's rows), or None.
+
+    Only the way forward: the newest-first index is read from the cursor down and stops at a page, so the
+    joined rows are those of the page alone. The way back reads the index upwards (``keyset_ids``).
+    """
+    direction, boundary = cursor
+    if direction != "after":
+        return None
+    return query.filter(key < boundary).limit(page_size).all()
 
 
 def keyset_ids(query, key, cursor, page_size):
