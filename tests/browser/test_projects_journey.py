@@ -39,6 +39,11 @@ def wait_until_settled(page, timeout_ms=5000):
     raise AssertionError("htmx did not settle")
 
 
+def wait_for_htmx(page):
+    """Wait until the page has loaded and htmx has processed it (its deferred script ran)."""
+    page.wait_for_function("() => document.readyState === 'complete' && window.htmx !== undefined")
+
+
 def expect_focused(locator, timeout_ms=5000):
     """Wait until ``locator`` is the page's focused element (``document.activeElement``).
 
@@ -85,6 +90,9 @@ def search_and_reload(page):
     expect(page.get_by_label("Search projects")).to_have_value("RELAUNCH")
     page.go_back()
     expect(page.locator("#projects-rows .record")).to_have_count(3)
+    # Going back reloads the page (no history cache): a click before htmx has started would be an
+    # ordinary link to the full edit page (which works too, but is not what this journey tests).
+    wait_for_htmx(page)
 
 
 def edit_inline_with_an_error_then_fix(page, screenshot):
