@@ -99,9 +99,16 @@ def on_starting(server):
     _, status = os.waitpid(child, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(1)  # the child logged why
-    # The preloaded app's objects live as long as the workers: move them out of the collector's reach,
-    # so a worker's collections do not write to (and so copy) the pages it shares with the master.
-    # (No gc.collect() first: it finds a handful of objects and costs ~60 ms of cold start.)
+    freeze_preloaded_app()
+
+
+def freeze_preloaded_app():
+    """Move the preloaded app's objects out of the collector's reach before the workers fork.
+
+    They live as long as the workers: so a worker's collections do not write to (and so copy) the
+    pages it shares with the master. (No gc.collect() first: it finds a handful of objects and costs
+    ~60 ms of cold start.) The benchmark's servers call this too (bench/served_as_shipped.py).
+    """
     gc.freeze()
 
 

@@ -1,11 +1,12 @@
 """Worker memory and cold start, measured as ``make bench`` does, in a minute: ``python -m bench.footprint``.
 
-Seeds a small SQLite (or PostgreSQL) database, then starts gunicorn with bench/load.py's ``Server`` (2 sync
-workers, no deploy config, as the benchmark runs it) several times. Each start reports the seconds until
-/health and the first signed-in projects page answer (the benchmark's cold start), then every worker's
-VmRSS (the benchmark's figure), PSS and USS after ``--requests`` requests spread over the benchmark's app
-workloads (list pages, searches, deep pages, the back office and the API).
-``--config gunicorn.conf.py`` serves with the deploy settings instead (preloaded app, start-up hooks).
+Seeds a small SQLite (or PostgreSQL) database, then starts gunicorn with bench/load.py's ``Server`` as the
+benchmark runs it (2 workers as gunicorn.conf.py ships them, bench/served_as_shipped.py) several times.
+Each start reports the seconds until /health and the first signed-in projects page answer (the benchmark's
+cold start), then every worker's VmRSS (the benchmark's figure), PSS and USS after ``--requests`` requests
+spread over the benchmark's app workloads (list pages, searches, deep pages, the back office and the API),
+``--concurrency`` at a time as wrk sends them (so every request thread works and holds its connection).
+``--config gunicorn.conf.py`` serves with the whole deploy file instead (its start-up checks and migration too).
 Prints one line per start and the medians; nothing is written to bench/RESULTS.md.
 """
 
@@ -14,9 +15,10 @@ import os
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .load import Server, fetch
+from .load import AS_SHIPPED, Server, fetch, shipped_configuration
 from .run import SERVERS, app_environment, app_paths, headers_for, prepare_database, session_cookie, workloads
 from .seed import api_keys
 
@@ -45,21 +47,23 @@ def workers_of(server):
 
 def one_start(env, cookies, pages, args):
     """Start, time the first answers, load the list pages, read memory; returns a dict of figures."""
-    if args.config:
-        # gunicorn reads settings from this variable too; the command line's (workers, class, bind) still win.
-        env = {**env, "GUNICORN_CMD_ARGS": f"--config {Path(args.config).resolve()}"}
-    server = Server(SERVERS["app"], env, workers=args.workers).start()
+    config = Path(args.config).resolve() if args.config else AS_SHIPPED
+    server = Server(SERVERS["app"], env, workers=args.workers, serving=args.serving, config=config).start()
     try:
         health = server.wait_until_serving("/health")
         page = server.wait_until_serving("/projects/", headers={"Cookie": cookies["user"]})
         # CPU seconds the master and one worker spent to get there: a cold start's cost on a busy machine,
         # where the wall-clock figures wander.
         boot_cpu = cpu_seconds(server.process.pid) + max(map(cpu_seconds, workers_of(server)))
-        for number in range(args.requests):
+
+        def one(number):
             workload = pages[number % len(pages)]
             status, _ = fetch(server.url + workload.path, headers_for(workload, cookies), follow_redirects=False)
             if status != 200:
                 raise RuntimeError(f"{workload.path} answered {status}")
+
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            list(pool.map(one, range(args.requests)))
         time.sleep(0.2)
         memory = [memory_of(pid) for pid in workers_of(server)]
         master = memory_of(server.process.pid)
@@ -75,8 +79,11 @@ def main(argv=None):
     parser.add_argument("--starts", type=int, default=5, help="gunicorn starts (medians over them)")
     parser.add_argument("--requests", type=int, default=200, help="requests to the list pages per start")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight at once (wrk's -c)")
+    parser.add_argument("--serving", default="", help="sync, gthread-2, ... (default: what gunicorn.conf.py ships)")
     parser.add_argument("--config", default="", help="a gunicorn config file, e.g. gunicorn.conf.py")
     args = parser.parse_args(argv)
+    args.serving = args.serving or shipped_configuration()
 
     import secrets
 
@@ -116,7 +123,7 @@ def main(argv=None):
     worker_figures = [w for run in runs for w in run["workers"]]
     print(
         f"median of {args.starts} starts ({args.db}, {args.rows:,} rows, {args.requests} requests, "
-        f"{args.workers} workers{', config ' + args.config if args.config else ''}): "
+        f"{args.workers} {args.serving} workers{', config ' + args.config if args.config else ''}): "
         f"health {statistics.median(r['health_s'] for r in runs):.3f} s, "
         f"first page {statistics.median(r['first_page_s'] for r in runs):.3f} s, "
         f"boot CPU {statistics.median(r['boot_cpu_s'] for r in runs):.2f} s, "

@@ -16,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 RUN_DIR = ROOT / "bench" / "work" / "run"
+# The served code's own deploy settings, without its start-up preparation (see that file).
+AS_SHIPPED = Path(__file__).resolve().with_name("served_as_shipped.py")
 
 
 def free_port():
@@ -55,6 +57,7 @@ class Server:
     workers: int = 2
     root: Path = ROOT
     serving: str = "sync"  # the worker class, and its threads for gthread: "sync", "gthread-4"
+    config: Path = None  # a gunicorn settings file (AS_SHIPPED for the apps), or gunicorn's defaults
     process: subprocess.Popen = None
     log_path: Path = None
     port: int = 0
@@ -68,6 +71,7 @@ class Server:
         self.port = free_port()
         command = [
             GUNICORN,
+            *(["--config", str(self.config)] if self.config else []),
             "--no-control-socket",
             "--workers",
             str(self.workers),
@@ -83,7 +87,7 @@ class Server:
         env = {**os.environ, **self.env, "PYTHONPATH": str(self.root)}
         self.started_at = time.perf_counter()
         # Run outside the project root so gunicorn does not pick up the deploy gunicorn.conf.py
-        # (its start-up hook migrates and checks a production deployment).
+        # by itself (its start-up hook migrates and checks a production deployment): AS_SHIPPED serves as it does.
         RUN_DIR.mkdir(parents=True, exist_ok=True)
         self.log_path = RUN_DIR / f"gunicorn-{self.port}.log"
         self.log = open(self.log_path, "wb")  # noqa: SIM115  (open for the server's whole life)

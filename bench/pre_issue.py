@@ -40,7 +40,7 @@ LIST_WORKLOADS = (
     "W8 admin 10,000 rows deep",
 )
 # What serving, migrating and seeding the old app reads (not its tests, docs or screenshots).
-CHECKOUT_PATHS = ("webapp", "templates", "static", "migrations", "bench")
+CHECKOUT_PATHS = ("webapp", "templates", "static", "migrations", "bench", "gunicorn.conf.py")
 # Only in today's app: the old one must answer 404 here, or the served code is not the old commit.
 TODAY_ONLY_PATH = "/api/v1/projects"
 MARKER = ".complete"  # holds the commit's hash once every file is extracted
@@ -100,7 +100,8 @@ def checkout(parent, commit=PRE_ISSUE_COMMIT, repo=ROOT):
 
 def _complete(target, sha):
     marker = target / MARKER
-    return marker.exists() and marker.read_text().strip() == sha
+    # Every path present too: a copy extracted when fewer paths were taken is extracted again.
+    return marker.exists() and marker.read_text().strip() == sha and all((target / p).exists() for p in CHECKOUT_PATHS)
 
 
 def environment(source):

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from . import pre_issue
 from . import seed as seeding
-from .load import ROOT, Server, fetch, measured_load, run_wrk, shipped_configuration
+from .load import AS_SHIPPED, ROOT, Server, fetch, measured_load, run_wrk, shipped_configuration
 from .report import RESULTS_DIR, write_report
 
 WORK = ROOT / "bench" / "work"
@@ -294,7 +294,11 @@ def _measure(backend, args, databases, source, facts):
         name: Server(spec, env if name == "app" else baseline_env, workers=args.workers, serving=args.serving)
         for name, spec in SERVERS.items()
     }
-    servers["pre_issue"] = Server(SERVERS["app"], old_env, workers=args.workers, root=source, serving=args.serving)
+    # Hyperdesk, today's and fa1d413's, is served as its deploy file ships it (preloaded, its memory settings).
+    servers["app"].config = AS_SHIPPED
+    servers["pre_issue"] = Server(
+        SERVERS["app"], old_env, workers=args.workers, root=source, serving=args.serving, config=AS_SHIPPED
+    )
     measured = selected_workloads(workloads(facts), args.only)
     try:
         for server in servers.values():
@@ -370,7 +374,7 @@ def _probe(server, workload, cookies):
 
 def cold_start(env, cookies, root=ROOT, serving="sync"):
     """Seconds from starting gunicorn to the first /health and the first projects page (of the app at ``root``)."""
-    server = Server(SERVERS["app"], env, workers=1, root=root, serving=serving).start()
+    server = Server(SERVERS["app"], env, workers=1, root=root, serving=serving, config=AS_SHIPPED).start()
     try:
         health = server.wait_until_serving("/health")
         page = server.wait_until_serving("/projects/", headers={"Cookie": cookies["user"]})
