@@ -22,6 +22,6 @@ globals().update(
 
 def on_starting(server):
     """Only the hook's work after preparing, when the served code has it (fa1d413's had none)."""
-    freeze = _shipped.get("freeze_preloaded_app")
+    freeze = _shipped.get("_freeze_preloaded_app")
     if freeze is not None:
         freeze()

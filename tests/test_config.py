@@ -6,6 +6,7 @@ import pytest
 
 from webapp import create_app
 from webapp.config import ConfigError, normalise_database_url, secret_key_problem
+from webapp.extensions import db
 
 GOOD_SECRET = "k3Jx9-production-secret-that-is-long-enough-0123456789"
 
@@ -45,6 +46,18 @@ def test_default_database_is_sqlite_under_instance(env):
     env.delenv("DATABASE_URL")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/hyperdesk.db"
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_small_page_cache(env):
+    # Each of a worker's connections keeps a page cache: 512 KiB, not SQLite's 2,000 (docs/performance.md).
+    env.setenv("APP_ENV", "testing")
+    app = create_app()
+    with app.app_context():
+        with db.engine.connect() as connection:
+            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            assert (pragma("journal_mode"), pragma("foreign_keys"), pragma("busy_timeout")) == ("wal", 1, 5000)
+            assert pragma("cache_size") == -512
+        db.engine.dispose()
 
 
 def test_development_without_google_offers_dev_sign_in(env):
