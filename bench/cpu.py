@@ -110,7 +110,9 @@ def database(folder, postgres):
     if not postgres:
         yield f"sqlite:///{folder}/cpu.db"
         return
-    server = make_url(postgres)
+    from webapp.config import normalise_database_url
+
+    server = make_url(normalise_database_url(postgres))  # postgresql:// means psycopg2 here, as in the app
     name = f"office_cpu_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
