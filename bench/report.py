@@ -255,6 +255,7 @@ def write_report(runs, args):
             k: getattr(args, k)
             for k in ("rounds", "duration", "warmup", "connections", "threads", "workers", "serving")
         }
+        record["settings"]["as_shipped"] = True  # Hyperdesk preloaded by its own gunicorn.conf.py
         (results_dir / f"{run['backend']}-{args.rows}.json").write_text(json.dumps(record, indent=2, default=str))
     records = stored_runs(results_dir)
     Path(args.output).write_text(render_markdown(records))
@@ -333,7 +334,8 @@ def render_markdown(records):
             "",
             f"Measured {record['measured_at']}; {settings['rounds']} rounds × {settings['duration']} s, "
             f"wrk -t{settings['threads']} -c{settings['connections']}, gunicorn {settings['workers']} workers "
-            f"({settings.get('serving', 'sync')}); "
+            f"({settings.get('serving', 'sync')}"
+            f"{'; Hyperdesk and fa1d413 preloaded as their gunicorn.conf.py ships them' if settings.get('as_shipped') else ''}); "
             f"seeding took {record['facts'].get('seed_seconds')} s (app) and {record['facts'].get('baseline_seed_seconds', '–')} s (baselines).",
             "",
             "| workload | req/s | p50 ms | p99 ms | CPU ms/request (app) | CPU ms/request (database) | SQL/request | bytes | errors | rounds (req/s) |",

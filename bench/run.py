@@ -4,8 +4,10 @@ For each database: create three scratch databases with the same N projects, one 
 the head (the app's), one without Hyperdesk's list indexes (the baselines': the table as a
 hand-written app would have it) and one migrated and seeded by the app as it was when issue 17
 was filed (bench/pre_issue.py), start the app, the baselines and that old app under gunicorn
-(2 workers, as gunicorn.conf.py ships them: gthread with 4 threads), then run every workload with wrk in several interleaved rounds. Writes medians,
-ratios and target checks to bench/RESULTS.md.
+(2 workers, as gunicorn.conf.py ships them: gthread with 4 threads; the app and the old app also
+preloaded with their own deploy file's settings, bench/served_as_shipped.py), then run every
+workload with wrk in several interleaved rounds. Writes medians, ratios and target checks to
+bench/RESULTS.md.
 """
 
 import argparse
