@@ -1,0 +1,65 @@
+"""The list's blank "New" form is rendered once and reused: the same HTML, each visitor's own CSRF token."""
+
+import re
+
+import pytest
+
+HX = {"HX-Request": "true"}
+
+
+def new_form(html):
+    return re.search(r'<div id="projects-new".*?</details>\s*</div>', html, re.S).group(0)
+
+
+def tokens(html):
+    """The CSRF tokens of the page: the one htmx sends, and each form's."""
+    return set(re.findall(r'X-CSRFToken": "([^"]+)"', html)) | set(
+        re.findall(r'name="csrf_token" value="([^"]+)"', html)
+    )
+
+
+def without_tokens(html):
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", html)
+
+
+@pytest.fixture
+def alice(approved_user, sign_in):
+    return sign_in.as_user(approved_user)
+
+
+def test_reused_form_is_the_form_rendered_in_place(app, client, alice):
+    app.jinja_env.auto_reload = True  # the development setting: nothing is kept
+    rendered = client.get("/projects/").get_data(as_text=True)
+    app.jinja_env.auto_reload = False
+    client.get("/projects/")
+    reused = client.get("/projects/").get_data(as_text=True)
+    assert app.extensions["blank_new_forms"]
+    assert without_tokens(new_form(reused)) == without_tokens(new_form(rendered))
+    assert 'hx-post="/projects/"' in new_form(reused) and "New project" in new_form(reused)
+
+
+def test_each_visitor_gets_their_own_csrf_token_in_the_reused_form(app, make, sign_in):
+    pages = []
+    for email in ("one@example.com", "two@example.com"):
+        client = app.test_client()
+        sign_in.__class__(client).as_user(make.user(email=email, status="approved"))
+        client.get("/projects/")
+        pages.append(client.get("/projects/").get_data(as_text=True))
+    first, second = (tokens(page) for page in pages)
+    assert len(first) == 1 and len(second) == 1 and first != second
+    assert "__hyperdesk_csrf_token__" not in pages[0] + pages[1]
+
+
+def test_refused_form_is_rendered_with_its_values_and_errors(client, alice):
+    client.get("/projects/")
+    response = client.post("/projects/", data={"name": "", "description": "kept text"}, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "kept text" in html and "field-error" in html
+
+
+def test_child_forms_post_to_their_own_parent(client, alice, make):
+    first, second = make.project(alice, name="First"), make.project(alice, name="Second")
+    for project in (first, second, first):
+        html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+        assert f'action="/projects/{project.id}/specifications/"' in html
