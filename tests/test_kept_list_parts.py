@@ -1,4 +1,4 @@
-"""The list's blank "New" form is rendered once and reused: the same HTML, each visitor's own CSRF token."""
+"""Parts of a list page rendered once and reused (the blank "New" form, the controls): the same HTML as rendered in place."""
 
 import re
 
@@ -63,3 +63,26 @@ def test_child_forms_post_to_their_own_parent(client, alice, make):
     for project in (first, second, first):
         html = client.get(f"/projects/{project.id}").get_data(as_text=True)
         assert f'action="/projects/{project.id}/specifications/"' in html
+
+
+def controls(html):
+    return re.search(r'<form class="search-form list-controls".*?</form>', html, re.S).group(0)
+
+
+@pytest.mark.parametrize("q", ["", "roof", "\"><b>&'x %_", "__hyperdesk_search_text__"])
+def test_reused_list_controls_show_the_search_text_escaped(app, client, alice, q):
+    asked = {"q": q, "sort": "name"} if q else {"sort": "name"}
+    app.jinja_env.auto_reload = True
+    rendered = controls(client.get("/projects/", query_string=asked).get_data(as_text=True))
+    app.jinja_env.auto_reload = False
+    client.get("/projects/", query_string={"q": "warm up", "sort": "name"})
+    reused = controls(client.get("/projects/", query_string=asked).get_data(as_text=True))
+    assert app.extensions["kept_list_controls"]
+    assert reused == rendered
+    assert "<b>" not in reused
+
+
+def test_chosen_filters_are_shown_in_the_controls(client, alice):
+    client.get("/projects/")
+    html = controls(client.get("/projects/?status=active&due_date_from=2026-01-02").get_data(as_text=True))
+    assert '<option value="active" selected>' in html and 'value="2026-01-02"' in html
