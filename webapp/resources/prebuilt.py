@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, func, literal_column, or_, select, table, tupl
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from .search import SCAN_IN_PLACE_ROWS, TRIGRAM, escape_like, fts_phrase, substring_filter
+from . import search as search_module
+from .search import TRIGRAM, escape_like, fts_phrase, substring_filter
 
 # Shapes are few per resource (scope x sort x cursor x search): the bound is for resources made at run time (tests).
 MAX_SHAPES = 1024
@@ -74,10 +75,11 @@ def _few_rows(resource, scope_column, scope_id):
             .select_from(owner)
             .where(scope_column == bindparam("scope_id"))
             .limit(1)
-            .offset(SCAN_IN_PLACE_ROWS)
+            .offset(bindparam("scan_rows"))
         )
         _shapes[key] = statement
-    return db.session.scalar(statement, {"scope_id": scope_id}) is None
+    # Read when asked, as substring_filter reads it (a test may move it).
+    return db.session.scalar(statement, {"scope_id": scope_id, "scan_rows": search_module.SCAN_IN_PLACE_ROWS}) is None
 
 
 def _page_statement(resource, scope_column, everyone, sort, has_cursor, search):
