@@ -86,3 +86,16 @@ def test_chosen_filters_are_shown_in_the_controls(client, alice):
     client.get("/projects/")
     html = controls(client.get("/projects/?status=active&due_date_from=2026-01-02").get_data(as_text=True))
     assert '<option value="active" selected>' in html and 'value="2026-01-02"' in html
+
+
+def test_page_head_carries_this_responses_nonce_on_every_script(client, alice):
+    nonces = []
+    for _ in range(2):
+        response = client.get("/projects/")
+        html = response.get_data(as_text=True)
+        header_nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+        scripts = re.findall(r'<script src="/static/[^"]+" nonce="([^"]+)" defer>', html)
+        assert len(scripts) == 5 and set(scripts) == {header_nonce}
+        assert '<link rel="stylesheet" href="/static/css/app.css">' in html
+        nonces.append(header_nonce)
+    assert nonces[0] != nonces[1]
