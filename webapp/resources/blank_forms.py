@@ -6,7 +6,7 @@ of a list page's CPU to render it each time. Forms with errors, focus, typed val
 resource's own ``_new.html`` or any other widget are rendered as before.
 """
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -45,6 +45,8 @@ def blank_new_form(context, resource, form, parent):
 
 def _key(resource, form, parent):
     if not isinstance(form, FormState) or form.focus or form.errors or current_app.jinja_env.auto_reload:
+        return None
+    if not has_request_context():  # the key needs the request's script root
         return None
     if resource.template("_new.html") != GENERIC_TEMPLATE:
         return None

@@ -8,7 +8,7 @@ filter values, and templates reloaded while developing, render ``_search.html`` 
 
 from dataclasses import replace
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -24,7 +24,7 @@ Q_PLACEHOLDER = "__hyperdesk_search_text__"
 def kept_list_controls(context, resource, listing, parent):
     """The controls of this list as HTML, or None when ``_search.html`` must be rendered in place."""
     query = getattr(listing, "query", None)
-    if query is None or query.filters or current_app.jinja_env.auto_reload:
+    if query is None or query.filters or current_app.jinja_env.auto_reload or not has_request_context():
         return None
     if any(resource.field(name).filter_widget not in STATIC_FILTERS for name in resource.filters):
         return None
