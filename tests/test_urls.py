@@ -2,8 +2,9 @@
 
 import pytest
 from flask import url_for
+from markupsafe import escape
 
-from webapp.urls import PLACEHOLDER_ID, url_for_record
+from webapp.urls import PLACEHOLDER_ID, escaped_record_url_maker, url_for_record
 
 
 @pytest.mark.parametrize(
@@ -40,3 +41,11 @@ def test_patterns_do_not_outlive_the_request(app):
     with app.test_request_context("/", base_url="http://localhost/two"):
         second = url_for_record("projects.show", "record_id", 7)
     assert (first, second) == ("/one/projects/7", "/two/projects/7")
+
+
+@pytest.mark.parametrize("params", [{}, {"next": "/projects/?q=\"<b>&'x&after=17"}])
+def test_escaped_row_urls_are_url_for_escaped(app, params):
+    with app.test_request_context("/"):
+        maker = escaped_record_url_maker("projects.edit", "record_id", **params)
+        for record_id in (1, 42, "99"):
+            assert maker(record_id) == str(escape(url_for("projects.edit", record_id=record_id, **params)))

@@ -145,6 +145,11 @@ class Resource:
     def __repr__(self):
         return f"<Resource {self.name}>"
 
+    @cached_property
+    def search_columns(self):
+        """The columns searched, in their declared order."""
+        return [self.column(n) for n in self.search]
+
     def search_clause(self, text, scope=None):
         """The WHERE clause finding ``text`` in the searched fields (index-backed when ``search_index``).
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from ..exceptions import NotFound
 from ..extensions import db
 from . import listing as list_query
+from . import prebuilt
 
 
 @dataclass
@@ -76,6 +77,13 @@ def listing(resource, user, parent=None, q="", after=None, size=25, everyone=Fal
     their owners loaded by the same statement.
     """
     query = query or list_query.ListQuery(q=q, sort=resource.default_sort, after=after)
+    if parent is not None:
+        scope_column, scope_id = resource.column(resource.parent.fk), parent.id
+    else:
+        scope_column, scope_id = (None, None) if everyone else (resource.column(resource.owner), user.id)
+    rows = prebuilt.page_rows(resource, scope_column, scope_id, everyone, query, size)
+    if rows is not None:
+        return _page(rows, size, query, everyone)
     statement = select(resource.model).options(*resource.load_options)
     scope = None
     if parent is not None:
@@ -103,6 +111,11 @@ def listing(resource, user, parent=None, q="", after=None, size=25, everyone=Fal
         statement = statement.where(keyset)
     # One row more than the page tells whether another page exists, without counting.
     rows = list(db.session.scalars(statement.order_by(*ordering).limit(size + 1)).unique())
+    return _page(rows, size, query, everyone)
+
+
+def _page(rows, size, query, everyone):
+    """The Listing of a page read with one row more than ``size`` (which tells whether another page exists)."""
     more = len(rows) > size
     rows = rows[:size]
     next_after = query.cursor_for(rows[-1]) if more else None

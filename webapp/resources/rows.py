@@ -11,7 +11,7 @@ Functions that need the page's context (``here``, the moved row's ``focus_id``, 
 template globals) take it first, as ``pass_context`` template globals.
 """
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from flask import current_app
 from flask_login import current_user
@@ -20,7 +20,7 @@ from jinja2 import pass_context
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
-from ..urls import record_url_maker
+from ..urls import escaped_record_url_maker
 
 # The row templates drawn by ``list_rows`` itself: any other (a resource's own) is rendered per row.
 BUILT_IN_ROWS = ("resources/_row.html", "resources/_row_everyone.html")
@@ -29,7 +29,8 @@ BUILT_IN_ROWS = ("resources/_row.html", "resources/_row_everyone.html")
 class RowPage:
     """What the rows of one page share: the resource, the template's context, and the rows' links.
 
-    Rows differ only by their id, so each link's route is built once per page (``record_url``).
+    Rows differ only by their id, so each link's route is built once per page, HTML-escaped
+    once too (``escaped_record_url_maker``): each gives a row's link ready for an attribute.
     """
 
     def __init__(self, context, resource):
@@ -38,23 +39,26 @@ class RowPage:
 
     @cached_property
     def show(self):
-        return self.resource.record_url("show")
+        return self._url_maker("show")
 
     @cached_property
     def edit(self):
-        return self.resource.record_url("edit", next=self.context.get("here"))
+        return self._url_maker("edit", next=self.context.get("here"))
 
     @cached_property
     def confirm_delete(self):
-        return self.resource.record_url("confirm_delete")
+        return self._url_maker("confirm_delete")
 
     @cached_property
     def delete(self):
-        return self.resource.record_url("delete")
+        return self._url_maker("delete")
 
     @cached_property
     def move(self):
-        return self.resource.record_url("move")
+        return self._url_maker("move")
+
+    def _url_maker(self, view, **params):
+        return escaped_record_url_maker(f"{self.resource.name}.{view}", "record_id", **params)
 
     @cached_property
     def leading_columns(self):
@@ -74,7 +78,7 @@ class RowPage:
         endpoint = current_app.extensions.get("admin_model_endpoints", {}).get(self.resource.model)
         if endpoint is None or not (self.viewer.is_authenticated and self.viewer.is_admin):
             return None
-        return record_url_maker(f"{endpoint}.details_view", "id")
+        return escaped_record_url_maker(f"{endpoint}.details_view", "id")
 
 
 @pass_context
@@ -150,16 +154,16 @@ def _actions(page, obj, dom_id, focus_row, is_first, is_last, text_edits):
     if resource.positioned:
         parts.append(_move_form(page, obj, title, is_first, is_last))
     if not text_edits:
-        edit_url = escape(page.edit(obj.id))
+        edit_url = page.edit(obj.id)
         focus = " data-focus" if focus_row else ""
         parts.append(
             f'<a class="button button-small" href="{edit_url}" hx-get="{edit_url}" hx-target="#{dom_id}" '
             f'hx-swap="outerHTML"{focus}>Edit<span class="visually-hidden"> {title}</span></a>'
         )
     parts.append(
-        f'<a class="button button-small button-danger" href="{escape(page.confirm_delete(obj.id))}" '
-        f'hx-post="{escape(page.delete(obj.id))}"\n'
-        f'hx-confirm="Delete {escape(resource.singular)} “{title}”? This cannot be undone." '
+        f'<a class="button button-small button-danger" href="{page.confirm_delete(obj.id)}" '
+        f'hx-post="{page.delete(obj.id)}"\n'
+        f'hx-confirm="Delete {_attr(resource.singular)} “{title}”? This cannot be undone." '
         f'hx-target="#{dom_id}" hx-swap="outerHTML">Delete<span class="visually-hidden"> {title}</span></a>'
     )
     parts.append("</div>")
@@ -171,8 +175,8 @@ def _move_form(page, obj, title, is_first, is_last):
     moved = page.context.get("focus_id") == obj.id
     focus_up = moved and not is_first and (page.context.get("focus_direction") == "up" or is_last)
     focus_down = moved and not focus_up and not is_last
-    move_url = escape(page.move(obj.id))
-    name = escape(page.resource.name)
+    move_url = page.move(obj.id)
+    name = _attr(page.resource.name)
     return (
         f'<form method="post" action="{move_url}" hx-post="{move_url}" hx-target="#{name}-rows" hx-swap="innerHTML"'
         ' class="inline-form move-form">\n'
@@ -200,7 +204,7 @@ def _everyone_row(page, obj):
         f'<span class="cell cell-owner muted">{escape(owner.display_name)} &lt;{escape(owner.email)}&gt;</span>'
     )
     action = (
-        f'<a class="button button-small" href="{escape(page.back_office(obj.id))}" hx-boost="false">'
+        f'<a class="button button-small" href="{page.back_office(obj.id)}" hx-boost="false">'
         f'Open in back office<span class="visually-hidden"> {escape(resource.describe(obj))}</span></a>'
         if page.back_office
         else ""
@@ -212,6 +216,12 @@ def _everyone_row(page, obj):
     )
 
 
+@lru_cache(maxsize=1024)
+def _attr(text):
+    """``text`` (a declared name: a column's, the resource's) escaped, once per process rather than per row."""
+    return str(escape(text))
+
+
 def _cell(page, obj, column):
     built_in = CELLS.get(column.cell)
     if built_in is None:  # a cell of the app's own: templates/resources/cells/<name>.html, or a path
@@ -220,78 +230,82 @@ def _cell(page, obj, column):
     return built_in(page, obj, column)
 
 
+# The cells below give plain HTML strings (escaped where they hold values); the template
+# globals above mark the whole row safe once.
+
+
 def _badge(page, obj, column):
     value, shown = escape(getattr(obj, column.name)), escape(page.resource.display(obj, column))
-    return Markup(f'<span class="cell badge badge-{escape(column.name)}-{value}">{shown}</span>')
+    return f'<span class="cell badge badge-{_attr(column.name)}-{value}">{shown}</span>'
 
 
 def _email(page, obj, column):
     address = getattr(obj, column.name)
     if not address:
-        return Markup("")
+        return ""
     address = escape(address)
-    return Markup(f'<a class="cell cell-{escape(column.name)}" href="mailto:{address}">{address}</a>')
+    return f'<a class="cell cell-{_attr(column.name)}" href="mailto:{address}">{address}</a>'
 
 
 def _excerpt(page, obj, column):
     text = page.resource.display(obj, column)
     if not text:
-        return Markup("")
+        return ""
     shown = escape(do_truncate(page.context.environment, text, 140, killwords=False, end="…"))
-    return Markup(f'<span class="cell cell-excerpt muted">{shown}</span>')
+    return f'<span class="cell cell-excerpt muted">{shown}</span>'
 
 
 def _file(page, obj, column):
     asset = getattr(obj, column.name)
     if not asset:
-        return Markup("")
-    name, url, filename = escape(column.name), escape(asset.url), escape(asset.filename or "")
-    return Markup(
+        return ""
+    name, url, filename = _attr(column.name), escape(asset.url), escape(asset.filename or "")
+    return (
         f'<a class="cell cell-file cell-{name}" href="{url}" download="{filename}" rel="noopener">'
         f"{filename or 'Download'}</a>"
     )
 
 
 def _link(page, obj, column):
-    url, shown = escape(page.show(obj.id)), escape(page.resource.display(obj, column))
-    return Markup(f'<a class="cell cell-title" href="{url}">{shown}</a>')
+    url, shown = page.show(obj.id), escape(page.resource.display(obj, column))
+    return f'<a class="cell cell-title" href="{url}">{shown}</a>'
 
 
 def _related(page, obj, column):
     related = getattr(obj, column.name)
     if not related:
-        return Markup("")
+        return ""
     link = page.resource.field(column.name).link(related)
-    name, shown = escape(column.name), escape(page.resource.display(obj, column))
+    name, shown = _attr(column.name), escape(page.resource.display(obj, column))
     if link:
-        return Markup(f'<a class="cell cell-{name}" href="{escape(link)}">{shown}</a>')
-    return Markup(f'<span class="cell cell-{name}">{shown}</span>')
+        return f'<a class="cell cell-{name}" href="{escape(link)}">{shown}</a>'
+    return f'<span class="cell cell-{name}">{shown}</span>'
 
 
 def _tags(page, obj, column):
     labels = page.resource.field(column.name).labels(getattr(obj, column.name))
     badges = "".join(f'<span class="badge badge-tag">{escape(tag)}</span>' for tag in labels)
-    return Markup(f'<span class="cell cell-tags cell-{escape(column.name)}">{badges}</span>')
+    return f'<span class="cell cell-tags cell-{_attr(column.name)}">{badges}</span>'
 
 
 def _text(page, obj, column):
-    return Markup(f'<span class="cell cell-{escape(column.name)}">{escape(page.resource.display(obj, column))}</span>')
+    return f'<span class="cell cell-{_attr(column.name)}">{escape(page.resource.display(obj, column))}</span>'
 
 
 def _thumbnail(page, obj, column):
     url = page.context["thumbnail_url"](getattr(obj, column.name), "thumb")
     if url:
-        return Markup(f'<img class="cell cell-thumb" src="{escape(url)}" alt="" width="48" height="48" loading="lazy">')
-    return Markup('<span class="cell cell-thumb cell-thumb-empty" aria-hidden="true"></span>')
+        return f'<img class="cell cell-thumb" src="{escape(url)}" alt="" width="48" height="48" loading="lazy">'
+    return '<span class="cell cell-thumb cell-thumb-empty" aria-hidden="true"></span>'
 
 
 def _url(page, obj, column):
     address = getattr(obj, column.name)
     if not address:
-        return Markup("")
+        return ""
     shown = escape(do_truncate(page.context.environment, address, 60, killwords=True, end="…"))
-    return Markup(
-        f'<a class="cell cell-{escape(column.name)}" href="{escape(address)}" rel="nofollow noopener noreferrer"'
+    return (
+        f'<a class="cell cell-{_attr(column.name)}" href="{escape(address)}" rel="nofollow noopener noreferrer"'
         f' target="_blank">{shown}</a>'
     )
 

@@ -42,11 +42,11 @@ def substring_filter(columns, text, dialect=None, indexed=False, scope=None):
     """
     dialect = dialect or db.engine.dialect.name
     if dialect == "postgresql":
-        return or_(*(column.ilike(_like_pattern(text), escape="\\") for column in columns))
+        return or_(*(column.ilike(escape_like(text), escape="\\") for column in columns))
     owner = columns[0].table
     if dialect == "sqlite" and indexed and len(text) >= TRIGRAM and not _few_rows(owner, scope):
         return owner.c.id.in_(_full_text_rowids(f"{owner.name}_search", columns, text))
-    return or_(*(func.lower(column).like(_like_pattern(text.lower()), escape="\\") for column in columns))
+    return or_(*(func.lower(column).like(escape_like(text.lower()), escape="\\") for column in columns))
 
 
 def _few_rows(owner, scope):
@@ -75,14 +75,20 @@ def newest_full_text_ids(columns, text, before, limit, dialect=None):
     return ids.order_by(rowid.desc()).limit(limit)
 
 
-def _like_pattern(text):
+def escape_like(text):
+    """The LIKE pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\\`` matching themselves."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def fts_phrase(columns, text):
+    """The FTS5 query finding ``text`` as a phrase in ``columns`` only."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    return "{" + " ".join(column.name for column in columns) + "} : " + phrase
 
 
 def _full_text_rowids(fts_name, columns, text):
     """Rowids whose searched columns contain ``text``: an FTS5 phrase, limited to those columns."""
     fts = table(fts_name)
-    phrase = '"' + text.replace('"', '""') + '"'
-    query = "{" + " ".join(column.name for column in columns) + "} : " + phrase
+    query = fts_phrase(columns, text)
     return select(literal_column("rowid")).select_from(fts).where(literal_column(fts_name).op("MATCH")(query))

@@ -17,8 +17,10 @@ from ..security import safe_next
 from ..services.settings import page_size
 from ..templating import add_nav_item
 from . import listing, queries, writes
+from .blank_forms import blank_new_form
 from .fields import InvalidForm
 from .forms import FormState
+from .list_controls import kept_list_controls
 from .registry import Registry, discover
 from .relations import RelationField
 from .rows import TEMPLATE_GLOBALS as ROW_TEMPLATE_GLOBALS
@@ -252,6 +254,8 @@ def register_resources(app, resources=None):
     registry = app.extensions.setdefault("resources", Registry(app))
     app.jinja_env.globals.setdefault("viewer_zone_name", lambda: str(viewer_zone()))
     app.jinja_env.globals.update(ROW_TEMPLATE_GLOBALS)
+    app.jinja_env.globals["blank_new_form"] = blank_new_form
+    app.jinja_env.globals["kept_list_controls"] = kept_list_controls
     for resource in discover() if resources is None else resources:
         registry.add(resource)
         app.register_blueprint(make_blueprint(resource, registry))
