@@ -17,6 +17,7 @@ from . import formatters, paging
 from .filters import HyperdeskFilterConverter
 from .history import recording_changes
 from .inputs import ClientInputMixin
+from .list_page import ListPageMixin
 
 # Cells a spreadsheet would read as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -88,24 +89,27 @@ class AdminAccessMixin:
                 kept[key] = url
         return url
 
-    def kept_menu(self):
-        """The menu's HTML as rendered before for this page, this kind of request and this role; None if not yet."""
-        return current_app.extensions.get("admin_menus", {}).get(self._menu_key())
+    def kept_menu(self, part="menu"):
+        """The menu's HTML as rendered before for this page, this kind of request and this role; None if not yet.
 
-    def keep_menu(self, html):
-        """Keep the menu's HTML for the next such page (templates/admin/hyperdesk/base.html)."""
+        ``part`` names what the HTML holds: the menu (hyperdesk/base.html), or the menu and its links (list.html).
+        """
+        return current_app.extensions.get("admin_menus", {}).get(self._menu_key(part))
+
+    def keep_menu(self, html, part="menu"):
+        """Keep the menu's HTML for the next such page (templates/admin/hyperdesk/base.html, list.html)."""
         menus = current_app.extensions.setdefault("admin_menus", {})
         if len(menus) >= MENUS_KEPT:
             menus.clear()
-        menus[self._menu_key()] = html
+        menus[self._menu_key(part)] = html
         return html
 
-    def _menu_key(self):
+    def _menu_key(self, part):
         # What the menu depends on: which entry is this page (the view), which entries the user's role and
         # status admit for this request (method and endpoint: an auditor's write forms), and the URLs' root.
         user = current_user._get_current_object()
         role = (getattr(user, "role", None), getattr(user, "status", None), user.is_authenticated)
-        return (self.endpoint, request.endpoint, request.method, request.script_root, role)
+        return (part, self.endpoint, request.endpoint, request.method, request.script_root, role)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
@@ -139,7 +143,7 @@ class RowButton:
         self.applies = applies
 
 
-class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
+class AdminModelView(AdminAccessMixin, ListPageMixin, ClientInputMixin, ModelView):
     """The base of every model page in the back office.
 
     Subclasses say which columns to list, search, filter and edit; this class makes every
@@ -150,7 +154,9 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
 
     # The app's CSRFProtect checks every POST; Flask-Admin's SecureForm would reject its tokens.
     form_base_class = FlaskForm
+    # One flat template (its frame from list_page.py); inline-editable columns need Flask-Admin's own list.
     list_template = "admin/hyperdesk/list.html"
+    blocks_list_template = "admin/hyperdesk/list_blocks.html"
     details_template = "admin/hyperdesk/details.html"
     filter_converter = HyperdeskFilterConverter()
 
@@ -226,6 +232,9 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
         rows = kwargs.get("data")
         if template == self.list_template and rows and kwargs.get("num_pages") is None and paging.keyset_order_noted():
             kwargs["pager_url"] = paging.keyset_pager(self, kwargs["page"], rows)
+        if template == AdminModelView.list_template and self.column_editable_list:
+            # The flat list has no inline-edit widgets (X-editable forms per row): Flask-Admin's list has.
+            template = self.blocks_list_template
         return super().render(template, **kwargs)
 
     def _get_list_extra_args(self):
