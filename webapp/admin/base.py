@@ -5,25 +5,22 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import DeleteRowAction
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from jinja2 import pass_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..permissions import admits_to_back_office
-from ..templating import PLAIN_ROW_ACTIONS, ROW_ID_PLACEHOLDER, row_action, user_theme
+from ..templating import user_theme
 from ..urls import url_for_record
 from . import formatters, paging
 from .filters import HyperdeskFilterConverter
 from .history import recording_changes
 from .inputs import ClientInputMixin
 from .list_page import ListPageMixin
+from .list_rows import ListRowsMixin
 
 # Cells a spreadsheet would read as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-MISSING = object()
 
 # How many menus an app keeps (one per page, role and kind of request; all are dropped when full).
 MENUS_KEPT = 256
@@ -143,7 +140,7 @@ class RowButton:
         self.applies = applies
 
 
-class AdminModelView(AdminAccessMixin, ListPageMixin, ClientInputMixin, ModelView):
+class AdminModelView(AdminAccessMixin, ListPageMixin, ListRowsMixin, ClientInputMixin, ModelView):
     """The base of every model page in the back office.
 
     Subclasses say which columns to list, search, filter and edit; this class makes every
@@ -288,78 +285,6 @@ class AdminModelView(AdminAccessMixin, ListPageMixin, ClientInputMixin, ModelVie
 
     def is_action_allowed(self, name):
         return not _reading_only() and super().is_action_allowed(name)
-
-    @pass_context
-    def list_rows(self, context, rows, list_columns):
-        """(row, id, row icons, cells) for each row of a list page: the icons and the row's ``<td>`` cells as HTML."""
-        # A cell's HTML is built here, not by a loop in the template: Jinja escapes each output (the column's
-        # name too) and passes it up through every template the list extends, some 20 calls a row.
-        columns = [
-            (
-                f'<td class="col-{escape(name)}">',
-                name,
-                self.column_formatters.get(name),
-                self._column_choices_map.get(name),
-            )
-            for name, _ in list_columns
-        ]
-        by_type = self._type_formatter_by_type()
-        actions = [[action, MISSING] for action in context.get("list_row_actions") or ()]
-        shown = []
-        for row in rows:
-            pk = self.get_pk_value(row)
-            pk_html = str(escape(pk))
-            icons = Markup(
-                " ".join(  # spaced as inline elements are in a template
-                    self._row_icon(context, kept, pk, pk_html, row)
-                    for kept in actions
-                    if self.allows_row_action(kept[0], row)
-                )
-            )
-            cells = "".join(
-                f"{opening}{escape(self._list_cell(context, row, name, fmt, choices, by_type))}</td>"
-                for opening, name, fmt, choices in columns
-            )
-            shown.append((row, pk, icons, Markup(cells)))
-        return shown
-
-    def _row_icon(self, context, kept, pk, pk_html, row):
-        # kept is [action, its HTML with a placeholder id once rendered (None: it depends on more than the id)].
-        action, html = kept
-        if html is MISSING:
-            kind = type(action)
-            plain = kind.__name__ in PLAIN_ROW_ACTIONS and kind.__module__ == "flask_admin.model.template"
-            html = kept[1] = str(row_action(context, action, ROW_ID_PLACEHOLDER, row)) if plain else None
-        if html is None:
-            return str(escape(row_action(context, action, pk, row)))
-        return html.replace(ROW_ID_PLACEHOLDER, pk_html)
-
-    def _list_cell(self, context, row, name, column_fmt, choices, by_type):
-        # Flask-Admin's _get_list_value, with the column's formatter and choices looked up once per page and
-        # the type formatter once per type (it tries each type formatter with isinstance for every cell).
-        if column_fmt is not None:
-            value = column_fmt(self, context, row, name)
-        elif "." in name:
-            value = self._get_field_value(row, name)
-        else:
-            value = getattr(row, name, None)  # what _get_field_value's rec_getattr gives for a plain name
-        if choices:
-            return choices.get(value) or value
-        kind = type(value)
-        type_fmt = by_type.get(kind, MISSING)
-        if type_fmt is MISSING:
-            type_fmt = by_type[kind] = next(
-                (fmt for typeobj, fmt in self.column_type_formatters.items() if isinstance(value, typeobj)), None
-            )
-        return value if type_fmt is None else type_fmt(self, value, name)
-
-    def _type_formatter_by_type(self):
-        """The list's type formatter for each type of value met so far (None: shown as it is)."""
-        formatters = self.column_type_formatters
-        kept = self.__dict__.get("_list_type_formatters")
-        if kept is None or kept[0] is not formatters:
-            kept = self._list_type_formatters = (formatters, {})
-        return kept[1]
 
     def buttons_for(self, row):
         """The one-click actions that apply to ``row`` (the service still has the last word)."""

@@ -1,0 +1,90 @@
+"""A back-office list's rows as HTML, built in one call per page (templates/admin/hyperdesk/list.html).
+
+Jinja would escape each output (a column's name too) and call a block per row and cell; here each
+column's formatter and choices are looked up once per page, the type formatter once per type of
+value (Flask-Admin tries each type with isinstance for every cell), and a cell's HTML is escaped
+once, unless it already is HTML (a formatter's Markup) or a number.
+"""
+
+from jinja2 import pass_context
+from markupsafe import Markup, escape
+
+from ..templating import PLAIN_ROW_ACTIONS, ROW_ID_PLACEHOLDER, row_action
+
+MISSING = object()
+
+
+class ListRowsMixin:
+    """What the list template asks its view for: (row, id, row icons, cells) for each row."""
+
+    @pass_context
+    def list_rows(self, context, rows, list_columns):
+        """(row, id, row icons, cells) for each row of a list page: the icons and the row's ``<td>`` cells as HTML."""
+        columns = [
+            (
+                f'<td class="col-{escape(name)}">',
+                name,
+                self.column_formatters.get(name),
+                self._column_choices_map.get(name),
+                "." in name,
+            )
+            for name, _ in list_columns
+        ]
+        by_type = self._type_formatter_by_type()
+        actions = [[action, MISSING] for action in context.get("list_row_actions") or ()]
+        allows, pk_of, shown = self.allows_row_action, self.get_pk_value, []
+        for row in rows:
+            pk = pk_of(row)
+            pk_html = str(escape(pk))
+            icons = " ".join(  # spaced as inline elements are in a template
+                self._row_icon(context, kept, pk, pk_html, row) for kept in actions if allows(kept[0], row)
+            )
+            cells = []
+            for opening, name, column_fmt, choices, dotted in columns:
+                # Flask-Admin's _get_list_value: the column's formatter, else the value; its choice, else its type's look.
+                if column_fmt is not None:
+                    value = column_fmt(self, context, row, name)
+                elif dotted:
+                    value = self._get_field_value(row, name)
+                else:
+                    value = getattr(row, name, None)  # what _get_field_value's rec_getattr gives for a plain name
+                if choices:
+                    value = choices.get(value) or value
+                else:
+                    type_fmt = by_type.get(type(value), MISSING)
+                    if type_fmt is MISSING:
+                        type_fmt = self._type_formatter_for(by_type, value)
+                    if type_fmt is not None:
+                        value = type_fmt(self, value, name)
+                kind = type(value)
+                cells.append(opening)
+                cells.append(value if kind is Markup else str(value) if kind is int else escape(value))
+                cells.append("</td>")
+            shown.append((row, pk, Markup(icons), Markup("".join(cells))))
+        return shown
+
+    def _type_formatter_for(self, by_type, value):
+        kind = type(value)
+        by_type[kind] = next(
+            (fmt for typeobj, fmt in self.column_type_formatters.items() if isinstance(value, typeobj)), None
+        )
+        return by_type[kind]
+
+    def _row_icon(self, context, kept, pk, pk_html, row):
+        # kept is [action, its HTML with a placeholder id once rendered (None: it depends on more than the id)].
+        action, html = kept
+        if html is MISSING:
+            kind = type(action)
+            plain = kind.__name__ in PLAIN_ROW_ACTIONS and kind.__module__ == "flask_admin.model.template"
+            html = kept[1] = str(row_action(context, action, ROW_ID_PLACEHOLDER, row)) if plain else None
+        if html is None:
+            return str(escape(row_action(context, action, pk, row)))
+        return html.replace(ROW_ID_PLACEHOLDER, pk_html)
+
+    def _type_formatter_by_type(self):
+        """The list's type formatter for each type of value met so far (None: shown as it is)."""
+        formatters = self.column_type_formatters
+        kept = self.__dict__.get("_list_type_formatters")
+        if kept is None or kept[0] is not formatters:
+            kept = self._list_type_formatters = (formatters, {})
+        return kept[1]
