@@ -11,6 +11,9 @@ from markupsafe import Markup, escape
 
 # How many pieces of frame an app keeps (a few per theme, URL root and kind; all dropped when full).
 FRAMES_KEPT = 64
+# How many list URLs (sort, page size, pager links) an app keeps, and the longest search kept with one.
+LIST_URLS_KEPT = 1024
+LONGEST_KEPT_SEARCH = 200
 # Where a request's nonce attribute goes in a kept piece of frame.
 NONCE = "\x00nonce\x00"
 
@@ -56,6 +59,34 @@ class ListPageMixin:
                 frames.clear()
             html = frames[key] = build()
         return html
+
+    def _get_list_url(self, view_args):
+        # A list page links to itself some dozen times (sorts, page sizes, pager, clear search), each a url_for;
+        # the URL depends only on the arguments, the view and the URL root, and most pages repeat the same ones.
+        try:
+            key = (
+                request.script_root,
+                self.endpoint,
+                view_args.page,
+                view_args.page_size,
+                view_args.sort,
+                view_args.sort_desc,
+                view_args.search,
+                tuple(tuple(f) for f in view_args.filters or ()),
+                tuple(view_args.extra_args.items()),
+            )
+            hash(key)
+        except TypeError:  # a value that cannot be a key (a list): built each time
+            return super()._get_list_url(view_args)
+        urls = current_app.extensions.setdefault("admin_list_urls", {})
+        url = urls.get(key)
+        if url is None:
+            url = super()._get_list_url(view_args)
+            if len(view_args.search or "") <= LONGEST_KEPT_SEARCH:
+                if len(urls) >= LIST_URLS_KEPT:
+                    urls.clear()
+                urls[key] = url
+        return url
 
     def _static(self, filename, version):
         endpoint = f"{self.admin.endpoint}.static"
