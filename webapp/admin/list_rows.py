@@ -6,12 +6,16 @@ value (Flask-Admin tries each type with isinstance for every cell), and a cell's
 once, unless it already is HTML (a formatter's Markup) or a number.
 """
 
+from flask import current_app, request
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from ..templating import PLAIN_ROW_ACTIONS, ROW_ID_PLACEHOLDER, row_action
 
 MISSING = object()
+# How many rendered row icons an app keeps (three per view and page address); where the CSRF token goes in one.
+ICONS_KEPT = 1024
+CSRF_PLACEHOLDER = "__hyperdesk_csrf_token__"
 
 
 class ListRowsMixin:
@@ -76,10 +80,28 @@ class ListRowsMixin:
         if html is MISSING:
             kind = type(action)
             plain = kind.__name__ in PLAIN_ROW_ACTIONS and kind.__module__ == "flask_admin.model.template"
-            html = kept[1] = str(row_action(context, action, ROW_ID_PLACEHOLDER, row)) if plain else None
+            html = kept[1] = self._plain_icon(context, action, row) if plain else None
         if html is None:
             return str(escape(row_action(context, action, pk, row)))
         return html.replace(ROW_ID_PLACEHOLDER, pk_html)
+
+    def _plain_icon(self, context, action, row):
+        """A view, edit or delete icon with a placeholder id, rendered once per app, page address and action."""
+        # Its HTML depends on the view, the page's address (the icon's way back) and, for delete, the CSRF token,
+        # which differs per session and second: that is kept as a placeholder too (a signed token needs no escaping).
+        generate = context.get("csrf_token")
+        token = str(generate()) if callable(generate) else ""
+        key = (request.script_root, self.endpoint, type(action).__name__, action.title, context.get("return_url"))
+        icons = current_app.extensions.setdefault("admin_row_icons", {})
+        html = icons.get(key)
+        if html is None:
+            html = str(row_action(context, action, ROW_ID_PLACEHOLDER, row))
+            if token:
+                html = html.replace(token, CSRF_PLACEHOLDER)
+            if len(icons) >= ICONS_KEPT:
+                icons.clear()
+            icons[key] = html
+        return html.replace(CSRF_PLACEHOLDER, token) if token else html
 
     def _type_formatter_by_type(self):
         """The list's type formatter for each type of value met so far (None: shown as it is)."""
