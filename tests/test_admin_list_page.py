@@ -69,3 +69,14 @@ def test_a_flashed_message_shows_on_the_list(office, make, approved_user):
     assert response.status_code == 302
     html = office.get("/admin/projects/").get_data(as_text=True)
     assert "alert" in html and "Flashy" not in html.split("model-list", 1)[1]
+
+
+def test_a_view_with_inline_editing_keeps_flask_admins_list(app, office, make, approved_user):
+    make.project(approved_user, name="Editable")
+    admin_app = next(a for a in app.extensions["admin"] if a.endpoint == "admin")
+    view = next(v for v in admin_app._views if v.endpoint == "admin_project")
+    view.column_editable_list = ["name"]  # this test's app only: each test builds its own
+    view._refresh_cache()
+    html = office.get("/admin/projects/").get_data(as_text=True)
+    assert 'data-role="x-editable"' in html and "Editable" in html
+    assert "bootstrap4-editable.min.js" in html
