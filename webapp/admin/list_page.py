@@ -7,6 +7,7 @@ template loops (the header row, the simple pager). Each writes the markup Flask-
 
 from flask import current_app, request
 from flask_admin.babel import gettext
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 # How many pieces of frame an app keeps (a few per theme, URL root and kind; all dropped when full).
@@ -44,6 +45,12 @@ FORM_JS = (
     ("admin/js/bs4_modal.js", "1.0.0"),
     ("admin/js/bs4_filters.js", "1.0.0"),
 )
+
+
+def _tojson(value):
+    """What the templates' ``tojson`` filter writes (the app's JSON, made safe inside HTML)."""
+    policies = current_app.jinja_env.policies
+    return htmlsafe_json_dumps(value, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
 
 
 class ListPageMixin:
@@ -87,6 +94,24 @@ class ListPageMixin:
                     urls.clear()
                 urls[key] = url
         return url
+
+    def _get_filter_groups(self):
+        # Flask-Admin copies every filter of every group on each list page; the groups (and their options) are
+        # fixed when its filter cache is refreshed, so the copy is kept until the groups object is replaced.
+        groups = self._filter_groups
+        kept = self.__dict__.get("_kept_filter_groups")
+        if kept is None or kept[0] is not groups:
+            kept = self._kept_filter_groups = (groups, super()._get_filter_groups(), {})
+        return kept[1]
+
+    def filter_groups_json(self, filter_groups):
+        """``filter_groups|tojson`` for the list's filter script, encoded once for the kept groups."""
+        kept = self.__dict__.get("_kept_filter_groups")
+        if kept is None or kept[1] is not filter_groups:
+            return _tojson(filter_groups)
+        if "json" not in kept[2]:
+            kept[2]["json"] = _tojson(filter_groups)
+        return kept[2]["json"]
 
     def _static(self, filename, version):
         endpoint = f"{self.admin.endpoint}.static"
