@@ -67,6 +67,52 @@ class ListRowsMixin:
             shown.append((row, pk, Markup(icons), Markup("".join(cells))))
         return shown
 
+    @pass_context
+    def list_body_html(self, context, rows, list_columns, actions, action_url):
+        """The table's rows as one piece of HTML: select box, row icons and one-click buttons, cells; or the empty row."""
+        shown = self.list_rows(context, rows, list_columns)
+        if not shown:
+            message = escape(self.get_empty_list_message())
+            return Markup(f'<tr><td colspan="999"><div class="text-center">{message}</div></td></tr>')
+        title = escape(context["_gettext"]("Select record"))
+        form = self.row_buttons and self._row_button_form(context, action_url)
+        parts = []
+        for row, pk, icons, cells in shown:
+            pk_html = escape(pk)
+            parts.append("<tr>")
+            if actions:
+                parts.append(
+                    f'<td><input type="checkbox" name="rowid" class="action-checkbox" value="{pk_html}"'
+                    f' title="{title}" /></td>'
+                )
+            if self.column_display_actions:
+                parts += ('<td class="list-buttons-column">', icons)
+                if form:
+                    parts += (self._row_button(form, button, pk_html) for button in self.buttons_for(row))
+                parts.append("</td>")
+            parts += (cells, "</tr>")
+        return Markup("".join(parts))
+
+    def _row_button_form(self, context, action_url):
+        # What every one-click button's form of the page shares: where it posts, its token, the way back.
+        token = escape(context["csrf_token"]())
+        back = escape(context.get("return_url"))
+        opening = f'<form class="hd-row-button" method="post" action="{escape(action_url)}">'
+        return opening, f'<input type="hidden" name="csrf_token" value="{token}">', back
+
+    @staticmethod
+    def _row_button(form, button, pk_html):
+        # The markup of templates/admin/hyperdesk/list_blocks.html's row_buttons macro, for one button.
+        opening, token, back = form
+        return (
+            f"{opening}{token}"
+            f'<input type="hidden" name="action" value="{escape(button.action)}">'
+            f'<input type="hidden" name="rowid" value="{pk_html}">'
+            f'<input type="hidden" name="url" value="{back}">'
+            f'<button type="submit" class="btn btn-sm btn-{escape(button.style)}">{escape(button.label)}</button>'
+            "</form>"
+        )
+
     def _type_formatter_for(self, by_type, value):
         kind = type(value)
         by_type[kind] = next(
