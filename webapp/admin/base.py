@@ -5,24 +5,22 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import DeleteRowAction
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from jinja2 import pass_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..permissions import admits_to_back_office
-from ..templating import PLAIN_ROW_ACTIONS, ROW_ID_PLACEHOLDER, row_action, user_theme
+from ..templating import user_theme
 from ..urls import url_for_record
 from . import formatters, paging
 from .filters import HyperdeskFilterConverter
 from .history import recording_changes
 from .inputs import ClientInputMixin
+from .list_page import ListPageMixin
+from .list_rows import ListRowsMixin
 
 # Cells a spreadsheet would read as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-MISSING = object()
 
 # How many menus an app keeps (one per page, role and kind of request; all are dropped when full).
 MENUS_KEPT = 256
@@ -88,24 +86,27 @@ class AdminAccessMixin:
                 kept[key] = url
         return url
 
-    def kept_menu(self):
-        """The menu's HTML as rendered before for this page, this kind of request and this role; None if not yet."""
-        return current_app.extensions.get("admin_menus", {}).get(self._menu_key())
+    def kept_menu(self, part="menu"):
+        """The menu's HTML as rendered before for this page, this kind of request and this role; None if not yet.
 
-    def keep_menu(self, html):
-        """Keep the menu's HTML for the next such page (templates/admin/hyperdesk/base.html)."""
+        ``part`` names what the HTML holds: the menu (hyperdesk/base.html), or the menu and its links (list.html).
+        """
+        return current_app.extensions.get("admin_menus", {}).get(self._menu_key(part))
+
+    def keep_menu(self, html, part="menu"):
+        """Keep the menu's HTML for the next such page (templates/admin/hyperdesk/base.html, list.html)."""
         menus = current_app.extensions.setdefault("admin_menus", {})
         if len(menus) >= MENUS_KEPT:
             menus.clear()
-        menus[self._menu_key()] = html
+        menus[self._menu_key(part)] = html
         return html
 
-    def _menu_key(self):
+    def _menu_key(self, part):
         # What the menu depends on: which entry is this page (the view), which entries the user's role and
         # status admit for this request (method and endpoint: an auditor's write forms), and the URLs' root.
         user = current_user._get_current_object()
         role = (getattr(user, "role", None), getattr(user, "status", None), user.is_authenticated)
-        return (self.endpoint, request.endpoint, request.method, request.script_root, role)
+        return (part, self.endpoint, request.endpoint, request.method, request.script_root, role)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
@@ -139,7 +140,7 @@ class RowButton:
         self.applies = applies
 
 
-class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
+class AdminModelView(AdminAccessMixin, ListPageMixin, ListRowsMixin, ClientInputMixin, ModelView):
     """The base of every model page in the back office.
 
     Subclasses say which columns to list, search, filter and edit; this class makes every
@@ -150,7 +151,9 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
 
     # The app's CSRFProtect checks every POST; Flask-Admin's SecureForm would reject its tokens.
     form_base_class = FlaskForm
+    # One flat template (its frame from list_page.py); inline-editable columns need Flask-Admin's own list.
     list_template = "admin/hyperdesk/list.html"
+    blocks_list_template = "admin/hyperdesk/list_blocks.html"
     details_template = "admin/hyperdesk/details.html"
     filter_converter = HyperdeskFilterConverter()
 
@@ -220,12 +223,15 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
         if not page:
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
-        return count, paging.rows_in_order(self, key, paging.page_ids(query, key))
+        return count, paging.page_rows(self, key, query)
 
     def render(self, template, **kwargs):
         rows = kwargs.get("data")
         if template == self.list_template and rows and kwargs.get("num_pages") is None and paging.keyset_order_noted():
             kwargs["pager_url"] = paging.keyset_pager(self, kwargs["page"], rows)
+        if template == AdminModelView.list_template and self.column_editable_list:
+            # The flat list has no inline-edit widgets (X-editable forms per row): Flask-Admin's list has.
+            template = self.blocks_list_template
         return super().render(template, **kwargs)
 
     def _get_list_extra_args(self):
@@ -279,78 +285,6 @@ class AdminModelView(AdminAccessMixin, ClientInputMixin, ModelView):
 
     def is_action_allowed(self, name):
         return not _reading_only() and super().is_action_allowed(name)
-
-    @pass_context
-    def list_rows(self, context, rows, list_columns):
-        """(row, id, row icons, cells) for each row of a list page: the icons and the row's ``<td>`` cells as HTML."""
-        # A cell's HTML is built here, not by a loop in the template: Jinja escapes each output (the column's
-        # name too) and passes it up through every template the list extends, some 20 calls a row.
-        columns = [
-            (
-                f'<td class="col-{escape(name)}">',
-                name,
-                self.column_formatters.get(name),
-                self._column_choices_map.get(name),
-            )
-            for name, _ in list_columns
-        ]
-        by_type = self._type_formatter_by_type()
-        actions = [[action, MISSING] for action in context.get("list_row_actions") or ()]
-        shown = []
-        for row in rows:
-            pk = self.get_pk_value(row)
-            pk_html = str(escape(pk))
-            icons = Markup(
-                " ".join(  # spaced as inline elements are in a template
-                    self._row_icon(context, kept, pk, pk_html, row)
-                    for kept in actions
-                    if self.allows_row_action(kept[0], row)
-                )
-            )
-            cells = "".join(
-                f"{opening}{escape(self._list_cell(context, row, name, fmt, choices, by_type))}</td>"
-                for opening, name, fmt, choices in columns
-            )
-            shown.append((row, pk, icons, Markup(cells)))
-        return shown
-
-    def _row_icon(self, context, kept, pk, pk_html, row):
-        # kept is [action, its HTML with a placeholder id once rendered (None: it depends on more than the id)].
-        action, html = kept
-        if html is MISSING:
-            kind = type(action)
-            plain = kind.__name__ in PLAIN_ROW_ACTIONS and kind.__module__ == "flask_admin.model.template"
-            html = kept[1] = str(row_action(context, action, ROW_ID_PLACEHOLDER, row)) if plain else None
-        if html is None:
-            return str(escape(row_action(context, action, pk, row)))
-        return html.replace(ROW_ID_PLACEHOLDER, pk_html)
-
-    def _list_cell(self, context, row, name, column_fmt, choices, by_type):
-        # Flask-Admin's _get_list_value, with the column's formatter and choices looked up once per page and
-        # the type formatter once per type (it tries each type formatter with isinstance for every cell).
-        if column_fmt is not None:
-            value = column_fmt(self, context, row, name)
-        elif "." in name:
-            value = self._get_field_value(row, name)
-        else:
-            value = getattr(row, name, None)  # what _get_field_value's rec_getattr gives for a plain name
-        if choices:
-            return choices.get(value) or value
-        kind = type(value)
-        type_fmt = by_type.get(kind, MISSING)
-        if type_fmt is MISSING:
-            type_fmt = by_type[kind] = next(
-                (fmt for typeobj, fmt in self.column_type_formatters.items() if isinstance(value, typeobj)), None
-            )
-        return value if type_fmt is None else type_fmt(self, value, name)
-
-    def _type_formatter_by_type(self):
-        """The list's type formatter for each type of value met so far (None: shown as it is)."""
-        formatters = self.column_type_formatters
-        kept = self.__dict__.get("_list_type_formatters")
-        if kept is None or kept[0] is not formatters:
-            kept = self._list_type_formatters = (formatters, {})
-        return kept[1]
 
     def buttons_for(self, row):
         """The one-click actions that apply to ``row`` (the service still has the last word)."""
