@@ -223,7 +223,7 @@ class AdminModelView(AdminAccessMixin, ListPageMixin, ListRowsMixin, ClientInput
         if not page:
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         count, query = super().get_list(page, sort_column, sort_desc, search, filters, False, page_size)
-        return count, paging.page_rows(self, key, query)
+        return count, paging.rows_in_order(self, key, paging.page_ids(query, key))
 
     def render(self, template, **kwargs):
         rows = kwargs.get("data")

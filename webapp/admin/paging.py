@@ -14,7 +14,6 @@ a cursor that is not an id) is still served by OFFSET.
 """
 
 from flask import g, request
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..ids import parse_id
@@ -83,18 +82,6 @@ def remember_keyset_order():
 
 def keyset_order_noted():
     return g.get("admin_list_keyset", False)
-
-
-def page_rows(view, key, query):
-    """The rows of the page ``query`` (sorted, offset, limited) reads, its related rows joined, in its order: one statement.
-
-    The OFFSET walks a query of primary keys alone; each id is numbered as that query hands it on (sorted), and
-    only those rows are joined, then ordered by their number.
-    """
-    ids = query.enable_eagerloads(False).with_entities(key.label("page_id")).subquery()
-    page = select(ids.c.page_id, func.row_number().over().label("position")).subquery()
-    joined = view.get_query().options(*(joinedload(join) for join in view._auto_joins))
-    return joined.join(page, key == page.c.page_id).order_by(page.c.position).all()
 
 
 def page_ids(query, key):
