@@ -89,12 +89,12 @@ def head_assets(context):
     They are the same on every page but for the nonce, and building their eight static URLs was
     about a third of the page frame's CPU: they are rendered once per script root and reused.
     """
-    template = context.environment.get_template(HEAD_ASSETS)
     if not has_request_context() or context.environment.auto_reload:
-        return Markup(template.render(context.get_all()))
+        return Markup(context.environment.get_template(HEAD_ASSETS).render(context.get_all()))
     kept = current_app.extensions.setdefault("head_assets", {})
     html = kept.get(request.script_root)
     if html is None:
+        template = context.environment.get_template(HEAD_ASSETS)
         html = template.render({**context.get_all(), "csp_nonce": lambda: NONCE_PLACEHOLDER})
         kept[request.script_root] = html
     return Markup(html.replace(NONCE_PLACEHOLDER, str(escape(csp_nonce()))))
