@@ -2,7 +2,8 @@
 expire when idle and at the end of their lifetime, and a person can sign out everywhere else.
 Sign-ins, refused sign-ins and sign-outs are audit events (issue 18)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 import pytest
 from sqlalchemy import event, select, update
@@ -77,6 +78,17 @@ def test_the_cookie_holds_a_token_and_the_table_only_its_hash(app, client, appro
     assert len(token) == 43 and token not in row.token_hash and len(row.token_hash) == 64
     assert token not in str(db.session.scalars(select(AuditEvent.details)).all())
     assert (row.device, row.network) == ("Firefox on Linux", "127.0.0.0/24")
+
+
+def test_the_cookie_lasts_the_sessions_lifetime_and_is_not_sent_again_on_every_page(app, client, approved_user):
+    signed_in = dev_sign_in(client)
+    cookie = next(h for h in signed_in.headers.getlist("Set-Cookie") if h.startswith(COOKIE + "="))
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    lifetime = expires - datetime.now(timezone.utc)
+    assert timedelta(days=app.config["SESSION_LIFETIME_DAYS"]) - lifetime < timedelta(minutes=1)
+    client.get("/test/work")  # the first page after sign-in may still store the form token
+    page = client.get("/test/work")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
 
 
 @pytest.mark.parametrize("value", ["1:1", "2:1", "x" * 43, "", "1:" + "a" * 43, "\x00" * 43])
