@@ -227,6 +227,23 @@ class _KeepRedirects(urllib.request.HTTPRedirectHandler):
         return None  # the redirect itself is the answer (urlopen raises it as an HTTPError)
 
 
+def cookie_after_visit(url, cookie):
+    """``cookie`` as a browser holds it after opening ``url`` once: with whatever the page's Set-Cookie changed.
+
+    wrk sends the same Cookie header on every request; a browser sends back what it was last given (the
+    session with its form token, say). Replaying a cookie from before that first page would make every
+    request store the session anew, which no browser causes.
+    """
+    response = urllib.request.build_opener(_KeepRedirects).open(
+        urllib.request.Request(url, headers={"Cookie": cookie}), timeout=30
+    )
+    with response:
+        given = [header.split(";", 1)[0] for header in response.headers.get_all("Set-Cookie") or []]
+    held = dict(part.strip().split("=", 1) for part in cookie.split(";") if "=" in part)
+    held.update(dict(pair.split("=", 1) for pair in given))
+    return "; ".join(f"{name}={value}" for name, value in held.items())
+
+
 def fetch(url, headers, follow_redirects=True):
     """GET ``url`` once; (status, body bytes). Without ``follow_redirects`` a redirect is returned as it is."""
     request = urllib.request.Request(url, headers=headers)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from . import pre_issue
 from . import seed as seeding
-from .load import AS_SHIPPED, ROOT, Server, fetch, measured_load, run_wrk, shipped_configuration
+from .load import AS_SHIPPED, ROOT, Server, cookie_after_visit, fetch, measured_load, run_wrk, shipped_configuration
 from .report import RESULTS_DIR, write_report
 
 WORK = ROOT / "bench" / "work"
@@ -232,6 +232,9 @@ SERVERS = {
 }
 
 
+# The page each signed-in browser opens first, before the measured requests replay its cookie.
+FIRST_PAGES = {"app": "/projects/", "pre_issue": "/projects/", "handwritten_page": "/handwritten/projects/"}
+
 READY_PATHS = {
     "app": "/health",
     "pre_issue": "/health",
@@ -308,6 +311,9 @@ def _measure(backend, args, databases, source, facts):
         for name, server in servers.items():
             server.wait_until_serving(READY_PATHS[name])
         check_pre_issue_served(servers, cookies, old_cookies)
+        for server, held in (("app", cookies), ("handwritten_page", baseline_cookies), ("pre_issue", old_cookies)):
+            for who in ("user", "admin"):
+                held[who] = cookie_after_visit(servers[server].url + FIRST_PAGES[server], held[who])
 
         def cookies_for(workload):
             return {"app": cookies, "pre_issue": old_cookies}.get(workload.server, baseline_cookies)
