@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "webapp"
 
 # Modules without web imports that every layer may use.
-BASE = {"webapp.extensions", "webapp.exceptions", "webapp.config", "webapp.ids", "webapp.text"}
+BASE = {"webapp.extensions", "webapp.exceptions", "webapp.config", "webapp.ids", "webapp.text", "webapp.html"}
 # What each inner layer may import from the application (anything else in webapp/ is refused).
 ALLOWED = {
     "webapp.models": BASE | {"webapp.models"},
@@ -24,6 +24,7 @@ ALLOWED = {
     "webapp.extensions": set(),
     "webapp.ids": set(),
     "webapp.text": set(),
+    "webapp.html": set(),
 }
 # Modules made of view code as a whole, besides every module named ``views``.
 VIEW_PACKAGES = ("webapp.admin",)

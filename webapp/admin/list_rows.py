@@ -10,6 +10,7 @@ from flask import current_app, request
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from ..html import html_text
 from ..templating import PLAIN_ROW_ACTIONS, ROW_ID_PLACEHOLDER, row_action
 
 MISSING = object()
@@ -39,7 +40,7 @@ class ListRowsMixin:
         allows, pk_of, shown = self.allows_row_action, self.get_pk_value, []
         for row in rows:
             pk = pk_of(row)
-            pk_html = str(escape(pk))
+            pk_html = html_text(pk)
             icons = " ".join(  # spaced as inline elements are in a template
                 self._row_icon(context, kept, pk, pk_html, row) for kept in actions if allows(kept[0], row)
             )
@@ -62,7 +63,7 @@ class ListRowsMixin:
                         value = type_fmt(self, value, name)
                 kind = type(value)
                 cells.append(opening)
-                cells.append(value if kind is Markup else str(value) if kind is int else escape(value))
+                cells.append(value if kind is Markup else str(value) if kind is int else html_text(value))
                 cells.append("</td>")
             shown.append((row, pk, Markup(icons), Markup("".join(cells))))
         return shown
@@ -78,7 +79,7 @@ class ListRowsMixin:
         form = self.row_buttons and self._row_button_form(context, action_url)
         parts = []
         for row, pk, icons, cells in shown:
-            pk_html = escape(pk)
+            pk_html = html_text(pk)
             parts.append("<tr>")
             if actions:
                 parts.append(

@@ -18,8 +18,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.filters import do_truncate
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from ..html import html_text
 from ..urls import escaped_record_url_maker
 
 # The row templates drawn by ``list_rows`` itself: any other (a resource's own) is rendered per row.
@@ -111,7 +112,7 @@ def list_row(context, resource, obj, focus_row=False, is_first=False, is_last=Fa
 def row_actions(context, resource, obj, dom_id, focus_row=False, is_first=False, is_last=False, text_edits=False):
     """A row's buttons: Move up/down (hand-ordered), Edit (unless the text itself opens the editor), Delete."""
     page = RowPage(context, resource)
-    return Markup(_actions(page, obj, escape(dom_id), focus_row, is_first, is_last, text_edits))
+    return Markup(_actions(page, obj, html_text(dom_id), focus_row, is_first, is_last, text_edits))
 
 
 @pass_context
@@ -129,14 +130,14 @@ def list_cell(context, resource, obj, column):
 def row_handle(resource, obj):
     """The drag handle of a hand-ordered row, with the id the reorder form posts."""
     return Markup(
-        f'<input type="hidden" name="ids" value="{escape(obj.id)}" form="{escape(resource.name)}-order">\n'
+        f'<input type="hidden" name="ids" value="{html_text(obj.id)}" form="{html_text(resource.name)}-order">\n'
         '<span class="drag-handle" title="Drag to reorder" aria-hidden="true">⠿</span>'
     )
 
 
 def _row(page, obj, focus_row, is_first, is_last):
     resource = page.resource
-    dom_id = escape(resource.dom_id(obj))
+    dom_id = html_text(resource.dom_id(obj))
     handle = f"{row_handle(resource, obj)}\n" if resource.positioned else ""
     leading = "".join(_cell(page, obj, c) for c in page.leading_columns)
     main = "".join(_cell(page, obj, c) for c in page.main_columns)
@@ -149,7 +150,7 @@ def _row(page, obj, focus_row, is_first, is_last):
 
 def _actions(page, obj, dom_id, focus_row, is_first, is_last, text_edits):
     resource = page.resource
-    title = escape(resource.describe(obj))
+    title = html_text(resource.describe(obj))
     parts = ['<div class="record-actions">']
     if resource.positioned:
         parts.append(_move_form(page, obj, title, is_first, is_last))
@@ -180,7 +181,7 @@ def _move_form(page, obj, title, is_first, is_last):
     return (
         f'<form method="post" action="{move_url}" hx-post="{move_url}" hx-target="#{name}-rows" hx-swap="innerHTML"'
         ' class="inline-form move-form">\n'
-        f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">\n'
+        f'<input type="hidden" name="csrf_token" value="{html_text(generate_csrf())}">\n'
         '<button type="submit" name="direction" value="up" class="button button-small button-quiet move-up"'
         f' aria-label="Move “{title}” up" title="Move up"{" data-focus" if focus_up else ""}>↑</button>\n'
         '<button type="submit" name="direction" value="down" class="button button-small button-quiet move-down"'
@@ -197,21 +198,21 @@ def _everyone_row(page, obj):
     cells = []
     for column in resource.columns:
         if column.cell == "link" and not mine:
-            cells.append(f'<span class="cell cell-title">{escape(resource.display(obj, column))}</span>')
+            cells.append(f'<span class="cell cell-title">{html_text(resource.display(obj, column))}</span>')
         else:
             cells.append(_cell(page, obj, column))
     cells.append(
-        f'<span class="cell cell-owner muted">{escape(owner.display_name)} &lt;{escape(owner.email)}&gt;</span>'
+        f'<span class="cell cell-owner muted">{html_text(owner.display_name)} &lt;{html_text(owner.email)}&gt;</span>'
     )
     action = (
         f'<a class="button button-small" href="{page.back_office(obj.id)}" hx-boost="false">'
-        f'Open in back office<span class="visually-hidden"> {escape(resource.describe(obj))}</span></a>'
+        f'Open in back office<span class="visually-hidden"> {html_text(resource.describe(obj))}</span></a>'
         if page.back_office
         else ""
     )
     main = "\n".join(cells)
     return (
-        f'<li id="{escape(dom_id)}" class="record">\n<div class="record-main">\n{main}\n</div>\n'
+        f'<li id="{html_text(dom_id)}" class="record">\n<div class="record-main">\n{main}\n</div>\n'
         f'<div class="record-actions">\n{action}\n</div>\n</li>'
     )
 
@@ -219,7 +220,7 @@ def _everyone_row(page, obj):
 @lru_cache(maxsize=1024)
 def _attr(text):
     """``text`` (a declared name: a column's, the resource's) escaped, once per process rather than per row."""
-    return str(escape(text))
+    return html_text(text)
 
 
 def _cell(page, obj, column):
@@ -235,7 +236,7 @@ def _cell(page, obj, column):
 
 
 def _badge(page, obj, column):
-    value, shown = escape(getattr(obj, column.name)), escape(page.resource.display(obj, column))
+    value, shown = html_text(getattr(obj, column.name)), html_text(page.resource.display(obj, column))
     return f'<span class="cell badge badge-{_attr(column.name)}-{value}">{shown}</span>'
 
 
@@ -243,7 +244,7 @@ def _email(page, obj, column):
     address = getattr(obj, column.name)
     if not address:
         return ""
-    address = escape(address)
+    address = html_text(address)
     return f'<a class="cell cell-{_attr(column.name)}" href="mailto:{address}">{address}</a>'
 
 
@@ -251,7 +252,7 @@ def _excerpt(page, obj, column):
     text = page.resource.display(obj, column)
     if not text:
         return ""
-    shown = escape(do_truncate(page.context.environment, text, 140, killwords=False, end="…"))
+    shown = html_text(do_truncate(page.context.environment, text, 140, killwords=False, end="…"))
     return f'<span class="cell cell-excerpt muted">{shown}</span>'
 
 
@@ -259,7 +260,7 @@ def _file(page, obj, column):
     asset = getattr(obj, column.name)
     if not asset:
         return ""
-    name, url, filename = _attr(column.name), escape(asset.url), escape(asset.filename or "")
+    name, url, filename = _attr(column.name), html_text(asset.url), html_text(asset.filename or "")
     return (
         f'<a class="cell cell-file cell-{name}" href="{url}" download="{filename}" rel="noopener">'
         f"{filename or 'Download'}</a>"
@@ -267,7 +268,7 @@ def _file(page, obj, column):
 
 
 def _link(page, obj, column):
-    url, shown = page.show(obj.id), escape(page.resource.display(obj, column))
+    url, shown = page.show(obj.id), html_text(page.resource.display(obj, column))
     return f'<a class="cell cell-title" href="{url}">{shown}</a>'
 
 
@@ -276,26 +277,26 @@ def _related(page, obj, column):
     if not related:
         return ""
     link = page.resource.field(column.name).link(related)
-    name, shown = _attr(column.name), escape(page.resource.display(obj, column))
+    name, shown = _attr(column.name), html_text(page.resource.display(obj, column))
     if link:
-        return f'<a class="cell cell-{name}" href="{escape(link)}">{shown}</a>'
+        return f'<a class="cell cell-{name}" href="{html_text(link)}">{shown}</a>'
     return f'<span class="cell cell-{name}">{shown}</span>'
 
 
 def _tags(page, obj, column):
     labels = page.resource.field(column.name).labels(getattr(obj, column.name))
-    badges = "".join(f'<span class="badge badge-tag">{escape(tag)}</span>' for tag in labels)
+    badges = "".join(f'<span class="badge badge-tag">{html_text(tag)}</span>' for tag in labels)
     return f'<span class="cell cell-tags cell-{_attr(column.name)}">{badges}</span>'
 
 
 def _text(page, obj, column):
-    return f'<span class="cell cell-{_attr(column.name)}">{escape(page.resource.display(obj, column))}</span>'
+    return f'<span class="cell cell-{_attr(column.name)}">{html_text(page.resource.display(obj, column))}</span>'
 
 
 def _thumbnail(page, obj, column):
     url = page.context["thumbnail_url"](getattr(obj, column.name), "thumb")
     if url:
-        return f'<img class="cell cell-thumb" src="{escape(url)}" alt="" width="48" height="48" loading="lazy">'
+        return f'<img class="cell cell-thumb" src="{html_text(url)}" alt="" width="48" height="48" loading="lazy">'
     return '<span class="cell cell-thumb cell-thumb-empty" aria-hidden="true"></span>'
 
 
@@ -303,9 +304,9 @@ def _url(page, obj, column):
     address = getattr(obj, column.name)
     if not address:
         return ""
-    shown = escape(do_truncate(page.context.environment, address, 60, killwords=True, end="…"))
+    shown = html_text(do_truncate(page.context.environment, address, 60, killwords=True, end="…"))
     return (
-        f'<a class="cell cell-{_attr(column.name)}" href="{escape(address)}" rel="nofollow noopener noreferrer"'
+        f'<a class="cell cell-{_attr(column.name)}" href="{html_text(address)}" rel="nofollow noopener noreferrer"'
         f' target="_blank">{shown}</a>'
     )
 
