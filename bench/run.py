@@ -311,9 +311,7 @@ def _measure(backend, args, databases, source, facts):
         for name, server in servers.items():
             server.wait_until_serving(READY_PATHS[name])
         check_pre_issue_served(servers, cookies, old_cookies)
-        for server, held in (("app", cookies), ("handwritten_page", baseline_cookies), ("pre_issue", old_cookies)):
-            for who in ("user", "admin"):
-                held[who] = cookie_after_visit(servers[server].url + FIRST_PAGES[server], held[who])
+        hold_browser_cookies(servers, {"app": cookies, "handwritten_page": baseline_cookies, "pre_issue": old_cookies})
 
         def cookies_for(workload):
             return {"app": cookies, "pre_issue": old_cookies}.get(workload.server, baseline_cookies)
@@ -370,6 +368,13 @@ def check_pre_issue_served(servers, cookies, old_cookies):
     old, today = status(servers["pre_issue"], old_cookies["user"]), status(servers["app"], cookies["user"])
     if old != 404 or today == 404:
         raise RuntimeError(f"the {pre_issue.LABEL} server is not the old code: {path} answered {old} (today {today})")
+
+
+def hold_browser_cookies(servers, cookies_by_server):
+    """Each signed-in cookie as its browser holds it after opening the server's first page (updated in place)."""
+    for name, held in cookies_by_server.items():
+        for who in ("user", "admin"):
+            held[who] = cookie_after_visit(servers[name].url + FIRST_PAGES[name], held[who])
 
 
 def _probe(server, workload, cookies):

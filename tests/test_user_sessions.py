@@ -2,7 +2,7 @@
 expire when idle and at the end of their lifetime, and a person can sign out everywhere else.
 Sign-ins, refused sign-ins and sign-outs are audit events (issue 18)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -84,7 +84,7 @@ def test_the_cookie_lasts_the_sessions_lifetime_and_is_not_sent_again_on_every_p
     signed_in = dev_sign_in(client)
     cookie = next(h for h in signed_in.headers.getlist("Set-Cookie") if h.startswith(COOKIE + "="))
     expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
-    lifetime = expires - datetime.now(timezone.utc)
+    lifetime = expires - datetime.now(UTC)
     assert timedelta(days=app.config["SESSION_LIFETIME_DAYS"]) - lifetime < timedelta(minutes=1)
     client.get("/test/work")  # the first page after sign-in may still store the form token
     page = client.get("/test/work")
