@@ -57,6 +57,8 @@ def escaped_record_url_maker(endpoint, id_arg, **params):
 
 def _plain_id(value):
     """Digits only: encoded the same in a path or a query, whatever the route."""
+    if value.__class__ is int:  # the usual case, first: a row's id
+        return value >= 0
     return (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
         isinstance(value, str) and value.isdigit()
     )

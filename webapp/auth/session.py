@@ -6,6 +6,7 @@ from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, login_manager
+from ..models import UserSession
 from ..security import safe_next
 from ..services import sessions
 from ..services.sessions import SessionPolicy
@@ -36,16 +37,17 @@ def policy():
 @login_manager.user_loader
 def load_user(token):
     """The user behind the cookie's session token, while that session is live."""
-    row = sessions.find(token, policy())
-    if row is None:
+    found = sessions.find(token, policy())
+    if found is None:
         return None
-    g.user_session = row
-    return row.user
+    g.user_session_id = found.id
+    return found.user
 
 
 def current_session():
-    """This browser's session row, when someone is signed in."""
-    return g.get("user_session") if current_user.is_authenticated else None
+    """This browser's session row, when someone is signed in (loaded when asked: few pages need it)."""
+    session_id = g.get("user_session_id") if current_user.is_authenticated else None
+    return None if session_id is None else db.session.get(UserSession, session_id)
 
 
 def describe_device(user_agent):

@@ -35,7 +35,12 @@ class UserSession(CreatedMixin, db.Model):
 
     def is_live(self, now, idle, lifetime):
         """True while the session has not ended, been idle for ``idle``, or outlived ``lifetime``."""
-        return self.ended_at is None and now - self.last_seen_at < idle and now - self.created_at < lifetime
+        return self.is_live_with(self.ended_at, self.last_seen_at, self.created_at, now, idle, lifetime)
+
+    @staticmethod
+    def is_live_with(ended_at, last_seen_at, created_at, now, idle, lifetime):
+        """``is_live`` for a session read as values rather than loaded as a row."""
+        return ended_at is None and now - last_seen_at < idle and now - created_at < lifetime
 
     def __repr__(self):
         state = "ended" if self.ended_at else "open"

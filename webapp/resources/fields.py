@@ -168,6 +168,7 @@ class ChoiceField(Field):
         super().__init__(name, label, required=True, **options)
         self.choices = [(str(value), text) for value, text in choices]
         self._values = {str(value): value for value, _ in choices}
+        self._labels = dict(self.choices)
         if not self.default:
             self.default = self.choices[0][0]
 
@@ -190,7 +191,8 @@ class ChoiceField(Field):
 
     def label_for(self, value):
         """The text shown for a stored value."""
-        return dict(self.choices).get(str(value), str(value))
+        stored = str(value)
+        return self._labels.get(stored, stored)
 
     text = label_for
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, create_engine, delete, insert, or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..config import normalise_database_url
 from ..extensions import db
@@ -24,12 +23,29 @@ TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
 TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 # last_seen_at moves at most this often per session: a page view does not write a row each time.
 LAST_SEEN_PRECISION = timedelta(minutes=1)
-# Built once: every signed-in request runs it, and a built statement keeps its cache key.
+# Built once: every signed-in request runs it, and a built statement keeps its cache key. The user
+# is loaded as a model (the request works with it), the session as values: a second model per
+# request cost more than the statement (its row is loaded only where a page needs it).
 SESSION_AND_USER = (
-    select(UserSession, User)
+    select(
+        User,
+        UserSession.id,
+        UserSession.session_version,
+        UserSession.ended_at,
+        UserSession.last_seen_at,
+        UserSession.created_at,
+    )
     .join(User, UserSession.user_id == User.id)
     .where(UserSession.token_hash == bindparam("token_hash"))
 )
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A browser's session found live: its row's id and the person signed in."""
+
+    id: int
+    user: User
 
 
 @dataclass(frozen=True)
@@ -136,7 +152,7 @@ def record_failure(reason, method, email=None):
 
 
 def find(token, policy):
-    """The live session behind ``token`` with its user loaded (one statement), or None.
+    """The live session behind ``token`` (a ``LiveSession``, its user loaded; one statement), or None.
 
     Its last use is noted at most once a minute, in a transaction of its own: the request's
     session keeps its loaded rows, and nothing is left for it to flush.
@@ -146,16 +162,15 @@ def find(token, policy):
     found = db.session.execute(SESSION_AND_USER, {"token_hash": hash_token(token)}).first()
     if found is None:
         return None
-    row, user = found
-    set_committed_value(row, "user", user)  # loaded by the join: ``row.user`` must not ask again
+    user, session_id, version, ended_at, last_seen_at, created_at = found
     now = utcnow()
-    if not row.is_live(now, policy.idle, policy.lifetime) or row.session_version != user.session_version:
+    live = UserSession.is_live_with(ended_at, last_seen_at, created_at, now, policy.idle, policy.lifetime)
+    if not live or version != user.session_version:
         return None
-    if now - row.last_seen_at >= LAST_SEEN_PRECISION:
+    if now - last_seen_at >= LAST_SEEN_PRECISION:
         with db.engine.begin() as connection:
-            connection.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-        set_committed_value(row, "last_seen_at", now)
-    return row
+            connection.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
+    return LiveSession(session_id, user)
 
 
 def end_quietly(row):
