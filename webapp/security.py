@@ -32,22 +32,34 @@ def csp_nonce():
     return g.csp_nonce
 
 
+# Sent with every response unless a view set its own; the content security policy (per page) and
+# Strict-Transport-Security (production) are added beside them.
+FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    # A page this site opens (or that opens it) from another origin gets no handle on its window.
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def add_security_headers(response):
     """Forbid framing, sniffing, foreign scripts and cross-origin openers; pin HTTPS; keep signed-in pages out of caches."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP_TEMPLATE.format(nonce=csp_nonce()))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    # A page this site opens (or that opens it) from another origin gets no handle on its window.
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if "Cache-Control" not in headers and _is_signed_in():
+    # One look at the names already set, rather than a scan of every header per header added.
+    present = {name.lower() for name, _ in headers.items()}
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", CSP_TEMPLATE.format(nonce=csp_nonce()))
+    extra = FIXED_HEADERS + (HSTS,) if current_app.config["APP_ENV"] == "production" else FIXED_HEADERS
+    for name, value in extra:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if "cache-control" not in present and _is_signed_in():
         # What a signed-in person sees is theirs: no shared cache may keep it, nor the browser's
         # back-forward cache after sign-out. Files that set their own policy (static, uploads) keep it.
-        headers["Cache-Control"] = "private, no-store"
-    if current_app.config["APP_ENV"] == "production":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers.add("Cache-Control", "private, no-store")
     return response
 
 
