@@ -28,12 +28,12 @@ LAST_SEEN_PRECISION = timedelta(minutes=1)
 # request cost more than the statement (its row is loaded only where a page needs it).
 SESSION_AND_USER = (
     select(
-        User,
         UserSession.id,
         UserSession.session_version,
         UserSession.ended_at,
         UserSession.last_seen_at,
         UserSession.created_at,
+        User,
     )
     .join(User, UserSession.user_id == User.id)
     .where(UserSession.token_hash == bindparam("token_hash"))
@@ -162,7 +162,7 @@ def find(token, policy):
     found = db.session.execute(SESSION_AND_USER, {"token_hash": hash_token(token)}).first()
     if found is None:
         return None
-    user, session_id, version, ended_at, last_seen_at, created_at = found
+    session_id, version, ended_at, last_seen_at, created_at, user = found
     now = utcnow()
     live = UserSession.is_live_with(ended_at, last_seen_at, created_at, now, policy.idle, policy.lifetime)
     if not live or version != user.session_version:
