@@ -73,11 +73,11 @@ def render_item(type_, obj, autogen_context):
     """
     from sqlalchemy.sql.elements import False_, True_
 
-    from .models.base import JSONType, UTCDateTime
+    from .models.base import JSONDocument, UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
-    if type_ == "type" and obj is JSONType:
+    if type_ == "type" and isinstance(obj, JSONDocument):
         if autogen_context is not None:
             autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
