@@ -1,6 +1,10 @@
 """Configuration: environment parsing, DATABASE_URL forms, and production's refusal of unsafe settings."""
 
+import os
 import secrets
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +178,19 @@ def test_factory_can_build_many_apps(env):
         assert client.get("/health").status_code == 200
     with first.test_client() as client:
         assert client.get("/health").status_code == 200
+
+
+def test_an_app_on_sqlite_never_imports_the_postgresql_dialect(tmp_path):
+    # About 2 MiB in every worker (docs/performance.md): the models name no PostgreSQL type or option at import.
+    code = (
+        "import sys\n"
+        "from webapp import create_app\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/app.db', 'SECRET_KEY': 'k' * 40}})\n"
+        "assert app.test_client().get('/health').status_code in (200, 503)\n"
+        "print(sorted(m for m in sys.modules if 'postgresql' in m or 'psycopg' in m))\n"
+    )
+    env = {**os.environ, "APP_ENV": "testing"}
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -17,7 +17,9 @@ def _lower(value):
 # Each connection's page cache, in KiB (SQLite's default is 2,000). A worker holds one connection per
 # request thread plus the outbox's, each cache filling up to its size: at 512 a worker under load stays
 # ~5 MiB smaller (bench/footprint.py, 100,000 rows) for no CPU per request that bench/cpu.py can see;
-# the pages it no longer keeps are still in the operating system's file cache.
+# the pages it no longer keeps are still in the operating system's file cache. 256 would save ~1 MiB
+# more, but a list of rows scattered through a million-row table needs ~66 pages and would then read
+# 56 of them from that cache on every request, 2-3% more CPU (docs/performance.md, December 5).
 SQLITE_CACHE_KIB = 512
 
 
@@ -71,11 +73,11 @@ def render_item(type_, obj, autogen_context):
     """
     from sqlalchemy.sql.elements import False_, True_
 
-    from .models.base import JSONType, UTCDateTime
+    from .models.base import JSONDocument, UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
-    if type_ == "type" and obj is JSONType:
+    if type_ == "type" and isinstance(obj, JSONDocument):
         if autogen_context is not None:
             autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'

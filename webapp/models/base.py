@@ -4,12 +4,30 @@ import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Enum, func
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-# JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+class JSONDocument(TypeDecorator):
+    """JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
+
+    JSONB is looked up when PostgreSQL first compiles the column: ``JSON().with_variant(JSONB(), …)``
+    would make an app on SQLite import SQLAlchemy's whole PostgreSQL dialect (about 2 MiB per worker).
+    """
+
+    impl = JSON
+    cache_ok = True
+    should_evaluate_none = True  # as JSON(): Python's None is stored as JSON null
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+JSONType = JSONDocument()
 
 
 def utcnow():
