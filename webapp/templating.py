@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from flask import current_app, g, has_request_context, request, url_for
 from flask_login import current_user
 from jinja2 import pass_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from .html import html_text
 from .security import csp_nonce
 from .services import pending_requests, site_settings
 from .services.settings import THEMES
+from .urls import back_office_endpoint
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,8 @@ def pending_access_count():
 
 def back_office_url(obj):
     """The back-office page of ``obj`` for administrators, or None."""
-    endpoint = current_app.extensions.get("admin_model_endpoints", {}).get(type(obj))
-    if endpoint is None or not (current_user.is_authenticated and current_user.is_admin):
-        return None
-    return url_for(f"{endpoint}.details_view", id=obj.id)
+    endpoint = back_office_endpoint(type(obj))
+    return None if endpoint is None else url_for(f"{endpoint}.details_view", id=obj.id)
 
 
 # Flask-Admin's own row icons (view, edit, delete) depend on the row only through its id: each is
@@ -75,7 +75,7 @@ def row_action(context, action, row_id, row):
     key = (id(action), context.get("return_url"))
     if key not in kept:
         kept[key] = str(action.render(context, ROW_ID_PLACEHOLDER, row))
-    return Markup(kept[key].replace(ROW_ID_PLACEHOLDER, str(escape(row_id))))
+    return Markup(kept[key].replace(ROW_ID_PLACEHOLDER, html_text(row_id)))
 
 
 HEAD_ASSETS = "_head_assets.html"
@@ -97,7 +97,7 @@ def head_assets(context):
         template = context.environment.get_template(HEAD_ASSETS)
         html = template.render({**context.get_all(), "csp_nonce": lambda: NONCE_PLACEHOLDER})
         kept[request.script_root] = html
-    return Markup(html.replace(NONCE_PLACEHOLDER, str(escape(csp_nonce()))))
+    return Markup(html.replace(NONCE_PLACEHOLDER, html_text(csp_nonce())))
 
 
 def template_globals():

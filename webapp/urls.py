@@ -4,8 +4,10 @@ Rows differ only by their id, and Werkzeug's URL building was a fifth of a list 
 time, so each (endpoint, parameters) route is built once per request and reused.
 """
 
-from flask import g, has_request_context, request, url_for
-from markupsafe import escape
+from flask import current_app, g, has_request_context, request, url_for
+from flask_login import current_user
+
+from .html import html_text
 
 # An id no row has: put in the URL once to learn the text around it.
 PLACEHOLDER_ID = 9_876_543_210_123
@@ -45,11 +47,11 @@ def record_url_maker(endpoint, id_arg, **params):
 def escaped_record_url_maker(endpoint, id_arg, **params):
     """As :func:`record_url_maker`, giving the URL HTML-escaped for an attribute (the text around the id escaped once)."""
     url = url_for(endpoint, **{id_arg: PLACEHOLDER_ID}, **params)
-    before, _, after = (str(escape(part)) for part in url.partition(str(PLACEHOLDER_ID)))
+    before, _, after = (html_text(part) for part in url.partition(str(PLACEHOLDER_ID)))
 
     def escaped_record_url(record_id):
         if not _plain_id(record_id):
-            return str(escape(url_for(endpoint, **{id_arg: record_id}, **params)))
+            return html_text(url_for(endpoint, **{id_arg: record_id}, **params))
         return f"{before}{record_id}{after}"
 
     return escaped_record_url
@@ -62,3 +64,11 @@ def _plain_id(value):
     return (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
         isinstance(value, str) and value.isdigit()
     )
+
+
+def back_office_endpoint(model):
+    """The back-office view of ``model`` for the signed-in administrator, or None (anyone else, or no view)."""
+    endpoint = current_app.extensions.get("admin_model_endpoints", {}).get(model)
+    if endpoint is None or not (current_user.is_authenticated and current_user.is_admin):
+        return None
+    return endpoint

@@ -13,7 +13,6 @@ template globals) take it first, as ``pass_context`` template globals.
 
 from functools import cached_property, lru_cache
 
-from flask import current_app
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
@@ -21,7 +20,7 @@ from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from ..html import html_text
-from ..urls import escaped_record_url_maker
+from ..urls import back_office_endpoint, escaped_record_url_maker
 
 # The row templates drawn by ``list_rows`` itself: any other (a resource's own) is rendered per row.
 BUILT_IN_ROWS = ("resources/_row.html", "resources/_row_everyone.html")
@@ -76,10 +75,8 @@ class RowPage:
     @cached_property
     def back_office(self):
         """A function of a row's id giving its back-office page, for administrators; None for others."""
-        endpoint = current_app.extensions.get("admin_model_endpoints", {}).get(self.resource.model)
-        if endpoint is None or not (self.viewer.is_authenticated and self.viewer.is_admin):
-            return None
-        return escaped_record_url_maker(f"{endpoint}.details_view", "id")
+        endpoint = back_office_endpoint(self.resource.model)
+        return None if endpoint is None else escaped_record_url_maker(f"{endpoint}.details_view", "id")
 
 
 @pass_context
