@@ -42,7 +42,9 @@ def test_render_style_postgres_url_is_accepted_by_the_app(env):
     env.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg2://")
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    # Connections are checked after sitting idle instead (tests/test_database_faults.py), not before every request.
+    assert "pool_pre_ping" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert app.config["DB_PING_AFTER_IDLE"] == 1
 
 
 def test_default_database_is_sqlite_under_instance(env):

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import app_overrides
 from tests.fakes.relay import Relay
 from tests.plugins.accounts import SignIn
+from tests.plugins.api import bearer, make_key
 from webapp import create_app
 from webapp.auth.session import session_value_for
 from webapp.breaker import BREAKER, COOL_OFF
@@ -54,24 +55,38 @@ def test_an_api_request_gets_json_when_the_database_refuses(unreachable_app):
 
 
 @pytest.fixture
-def relayed(database_url, tmp_path):
-    """The app reaching PostgreSQL through a relay that can go silent, as a frozen host or hung network does."""
+def relay(database_url):
+    """A relay in front of the test's PostgreSQL server (a network fault needs a network database)."""
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         pytest.skip("a network fault needs a network database")
     relay = Relay(url.port or 5432).open()
-    overrides = app_overrides(
-        url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False),
-        UPLOAD_FOLDER=str(tmp_path),
-        DB_QUERY_TIMEOUT=1,
-        DB_CONNECT_TIMEOUT=1,
-    )
-    app = create_app(overrides)
-    yield app, relay
+    yield relay
     BREAKER.answered()  # the breaker is per process: leave it closed for the next test
     relay.close()
-    with app.app_context():
-        db.engine.dispose()
+
+
+@pytest.fixture
+def relayed_app(database_url, relay, tmp_path):
+    """Makes the app reaching PostgreSQL through ``relay``, with ``overrides``."""
+    made = []
+
+    def make_app(**overrides):
+        url = make_url(database_url).set(host="127.0.0.1", port=relay.port)
+        config = {"UPLOAD_FOLDER": str(tmp_path), "DB_QUERY_TIMEOUT": 1, "DB_CONNECT_TIMEOUT": 1, **overrides}
+        made.append(create_app(app_overrides(url.render_as_string(hide_password=False), **config)))
+        return made[-1]
+
+    yield make_app
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def relayed(relayed_app, relay):
+    """The app reaching PostgreSQL through a relay that can go silent, as a frozen host or hung network does."""
+    return relayed_app(), relay
 
 
 def test_a_frozen_database_is_a_503_within_seconds_and_recovers_without_a_restart(relayed, make, approved_user):
@@ -110,6 +125,42 @@ def test_readiness_says_503_within_two_seconds_when_the_database_is_frozen(relay
     response = app.test_client().get("/health/db")
     assert response.status_code == 503
     assert time.monotonic() - started < 2.5
+
+
+PING = b"SELECT 1"  # what psycopg2 sends to check a connection (SQLAlchemy's ping)
+
+
+def test_a_connection_back_from_a_request_moments_ago_is_used_without_a_ping(relayed_app, relay, approved_user):
+    client = relayed_app(DB_PING_AFTER_IDLE=60).test_client()
+    SignIn(client).as_user(approved_user)
+    assert client.get("/projects/").status_code == 200
+    relay.sent.clear()
+    assert client.get("/projects/").status_code == 200
+    assert PING not in relay.sent
+
+
+def test_a_connection_that_sat_idle_is_pinged_before_use(relayed_app, relay, approved_user):
+    client = relayed_app(DB_PING_AFTER_IDLE=0).test_client()
+    SignIn(client).as_user(approved_user)
+    assert client.get("/projects/").status_code == 200
+    relay.sent.clear()
+    assert client.get("/projects/").status_code == 200
+    assert PING in relay.sent
+
+
+@pytest.mark.parametrize("ping_after_idle", [0, 60], ids=["idle, so pinged", "busy, so not pinged"])
+def test_after_the_database_dropped_its_connections_the_next_request_works(
+    relayed_app, relay, approved_user, ping_after_idle
+):
+    app = relayed_app(DB_PING_AFTER_IDLE=ping_after_idle)
+    client, key = app.test_client(), bearer(make_key(approved_user))
+    SignIn(client).as_user(approved_user)
+    assert client.get("/projects/").status_code == 200
+    assert app.test_client().get("/api/v1/projects", headers=key).status_code == 200
+    relay.drop_connections()  # as a database restart does
+    assert client.get("/projects/").status_code == 200
+    relay.drop_connections()
+    assert app.test_client().get("/api/v1/projects", headers=key).status_code == 200
 
 
 @pytest.fixture

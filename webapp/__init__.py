@@ -62,7 +62,7 @@ def register_extensions(app):
     """Bind the shared extension objects to this app."""
     from . import outbox, uploads
     from .auth import session  # noqa: F401  (registers the user loader)
-    from .database import enable_sqlite_foreign_keys, release_session
+    from .database import enable_sqlite_foreign_keys, ping_connections_after_idle, release_session
     from .logs import configure_logging
 
     configure_logging(app)
@@ -74,6 +74,7 @@ def register_extensions(app):
             from .postgres_waits import install_deadlines  # only PostgreSQL apps load psycopg2
 
             install_deadlines(app.config)
+            ping_connections_after_idle(extensions.db.engine, app.config["DB_PING_AFTER_IDLE"])
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)

@@ -7,7 +7,7 @@ import re
 import time
 
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 
 
 def _lower(value):
@@ -42,6 +42,55 @@ def enable_sqlite_foreign_keys(engine):
         # SQLite's lower() folds ASCII only; Python's folds every script, as PostgreSQL's
         # lower() and ILIKE do, so searches and e-mail checks answer alike on both.
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def ping_connections_after_idle(engine, idle_seconds):
+    """Check a pooled connection with a round trip before use, but only once it has sat idle ``idle_seconds``.
+
+    A connection the server dropped (a restart, a proxy's idle timeout) has always sat in the
+    pool meanwhile; under traffic connections return within milliseconds and skip the check,
+    which is what ``pool_pre_ping`` would cost on every request. A dropped connection that is
+    met anyway fails its first statement, and SQLAlchemy then replaces the whole pool:
+    ``retried_if_dropped`` re-runs a request's first statement on a fresh connection.
+    """
+    if getattr(engine, "_hyperdesk_idle_ping", False):
+        return
+    engine._hyperdesk_idle_ping = True
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _note_return(dbapi_connection, record):
+        if dbapi_connection is not None:  # None: the connection was invalidated on its way back
+            record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        returned_at = record.info.get("returned_at")  # absent on a new connection: it just answered
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError("the database dropped this connection") from error  # the pool reconnects
+            raise
+
+
+def retried_if_dropped(run):
+    """``run()``; once more on a fresh connection when it met a connection the database had dropped.
+
+    Only for the first statement of a request (the session or key lookup): the rollback in
+    between discards nothing, and the pool has meanwhile replaced its other old connections.
+    """
+    from .extensions import db
+
+    try:
+        return run()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        db.session.rollback()
+        return run()
 
 
 # Made by migrations with raw SQL and absent from the models: SQLite's FTS5 search tables and

@@ -19,6 +19,7 @@ class Relay:
         self._silent = threading.Event()
         self._stopping = threading.Event()
         self._sockets: list[socket.socket] = []
+        self.sent = bytearray()  # every byte the clients sent the server, for tests to look for a statement
 
     def open(self):
         """Start accepting connections on the port (until then they are refused)."""
@@ -57,15 +58,25 @@ class Relay:
                 client.close()
                 continue
             self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True, name="relay-pipe").start()
+            for source, sink, seen in ((client, upstream, self.sent), (upstream, client, None)):
+                threading.Thread(target=self._pipe, args=(source, sink, seen), daemon=True, name="relay-pipe").start()
 
-    def _pipe(self, source, sink):
+    def drop_connections(self):
+        """Close every connection relayed so far, as a database restart does; new ones are relayed as before."""
+        dropped, self._sockets = self._sockets, []
+        for each in dropped:
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)
+            each.close()
+
+    def _pipe(self, source, sink, seen):
         with contextlib.suppress(OSError):
             while not self._stopping.is_set():
                 data = source.recv(65536)
                 if not data:
                     break
+                if seen is not None:
+                    seen += data
                 while self._silent.is_set() and not self._stopping.is_set():
                     self._stopping.wait(0.1)
                 sink.sendall(data)

@@ -14,6 +14,7 @@ from flask import current_app, g, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import WWWAuthenticate
 
+from ..database import retried_if_dropped
 from ..extensions import csrf
 from ..services import credentials
 from ..services.credentials import KEY_PREFIX, TOKEN_PREFIX, CredentialRefused
@@ -84,7 +85,7 @@ class ApiGate:
         if raw is None:
             return _unauthorized("The Authorization header must read: Bearer <key>.")
         try:
-            credential, user = self._check(raw)
+            credential, user = retried_if_dropped(lambda: self._check(raw))
         except CredentialRefused as refused:
             log.warning("API credential refused (%s): %s", refused.reason, shown(raw))
             return _unauthorized(REFUSED)

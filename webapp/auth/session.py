@@ -5,6 +5,7 @@ import ipaddress
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 
+from ..database import retried_if_dropped
 from ..extensions import db, login_manager
 from ..models import UserSession
 from ..security import safe_next
@@ -37,7 +38,7 @@ def policy():
 @login_manager.user_loader
 def load_user(token):
     """The user behind the cookie's session token, while that session is live."""
-    found = sessions.find(token, policy())
+    found = retried_if_dropped(lambda: sessions.find(token, policy()))
     if found is None:
         return None
     g.user_session_id = found.id

@@ -52,6 +52,7 @@ def _route():
 
 
 _series = {}  # (method, route, status) -> its histogram child: labels() costs more than the update itself
+_cache_series = {}  # CacheStats.CACHE_HIT / CACHE_MISS -> its counter child, for the same reason
 
 
 def record_request(response):
@@ -84,10 +85,11 @@ def _instrument_engine(app):
 
 def _count_statement_cache(conn, cursor, statement, parameters, context, executemany):
     hit = getattr(context, "cache_hit", None)
-    if hit is CacheStats.CACHE_HIT:
-        STATEMENT_CACHE.labels("hit").inc()
-    elif hit is CacheStats.CACHE_MISS:
-        STATEMENT_CACHE.labels("miss").inc()
+    if hit is CacheStats.CACHE_HIT or hit is CacheStats.CACHE_MISS:
+        series = _cache_series.get(hit)
+        if series is None:  # made on first use, in the worker, as the request series are
+            series = _cache_series[hit] = STATEMENT_CACHE.labels("hit" if hit is CacheStats.CACHE_HIT else "miss")
+        series.inc()
 
 
 def record_delivery(outcome):
