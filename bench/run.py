@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from . import pre_issue
 from . import seed as seeding
 from .load import AS_SHIPPED, ROOT, Server, cookie_after_visit, fetch, measured_load, run_wrk, shipped_configuration
-from .report import RESULTS_DIR, write_report
+from .report import RATIO_TARGETS, REFERENCE_RATIOS, RESULTS_DIR, write_report
 
 WORK = ROOT / "bench" / "work"
 DEFAULT_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -322,7 +322,7 @@ def _measure(backend, args, databases, source, facts):
         for workload in measured:
             workload.bytes, workload.status = _probe(servers[workload.server], workload, cookies_for(workload))
         for round_number in range(args.rounds):
-            for workload in measured:
+            for workload in round_order(measured, round_number):
                 target = servers[workload.server].url + workload.path
                 headers = headers_for(workload, cookies_for(workload))
                 run_wrk(target, headers, args.warmup, args.connections, args.threads)
@@ -352,6 +352,34 @@ def selected_workloads(today, only=""):
     prefixes = tuple(only.split(","))
     # A list page picked by its name brings its pre-issue copy along: they are compared.
     return [w for w in everything if w.name.removeprefix(f"{pre_issue.LABEL} ").startswith(prefixes)]
+
+
+def round_order(measured, round_number):
+    """The order one round runs ``measured`` in: each page beside what its ratios compare it with.
+
+    This machine switches between two speeds every few seconds to minutes, and a ratio is only
+    as good as both of its pages landing on the same one: run minutes apart, they often did not.
+    So each workload is followed at once by its pre-issue copy and its baselines, and every
+    other round runs backwards, so that neither side of a pair always goes first.
+    """
+    partners = {}
+    for _, ours, theirs, *_ in RATIO_TARGETS + REFERENCE_RATIOS:
+        partners.setdefault(ours, []).append(theirs)
+        partners.setdefault(theirs, []).append(ours)
+    by_name = {w.name: w for w in measured}
+    order = {}  # name -> workload, in insertion order
+
+    def place(name):
+        if name in by_name and name not in order:
+            order[name] = by_name[name]
+            place(f"{pre_issue.LABEL} {name}")  # the pre-issue copy always comes right after
+            for partner in partners.get(name, []):
+                place(partner)
+
+    for workload in measured:
+        place(workload.name)
+    runs = list(order.values())
+    return runs if round_number % 2 == 0 else runs[::-1]
 
 
 def check_pre_issue_served(servers, cookies, old_cookies):

@@ -7,8 +7,8 @@ import pytest
 
 from bench import pre_issue
 from bench.load import LoadResult
-from bench.report import pre_issue_check, pre_issue_comparison, pre_issue_lines
-from bench.run import Workload, selected_workloads, workloads
+from bench.report import RATIO_TARGETS, pre_issue_check, pre_issue_comparison, pre_issue_lines
+from bench.run import Workload, round_order, selected_workloads, workloads
 
 PATHS = {
     "list": "/projects/",
@@ -97,6 +97,18 @@ def test_picking_a_list_page_by_name_brings_its_pre_issue_copy():
     today = workloads({"paths": PATHS, "user_id": 2})
     names = [w.name for w in selected_workloads(today, "W4,B stock admin list")]
     assert names == ["W4 admin list", "B stock admin list", f"{pre_issue.LABEL} W4 admin list"]
+
+
+def test_a_round_runs_each_page_beside_what_it_is_compared_with():
+    measured = selected_workloads(workloads({"paths": PATHS, "user_id": 2}))
+    first, second = round_order(measured, 0), round_order(measured, 1)
+    assert sorted(w.name for w in first) == sorted(w.name for w in measured)  # each once
+    assert second == first[::-1]  # neither side of a pair always goes first
+    position = {w.name: n for n, w in enumerate(first)}
+    for copy in (w for w in measured if w.server == "pre_issue"):
+        assert position[copy.name] == position[copy.name.removeprefix(f"{pre_issue.LABEL} ")] + 1
+    for label, ours, theirs, *_ in RATIO_TARGETS:
+        assert abs(position[ours] - position[theirs]) <= 4, label
 
 
 def test_the_checkout_is_the_old_code_and_is_reused(tmp_path):
