@@ -130,22 +130,18 @@ def test_readiness_says_503_within_two_seconds_when_the_database_is_frozen(relay
 PING = b"SELECT 1"  # what psycopg2 sends to check a connection (SQLAlchemy's ping)
 
 
-def test_a_connection_back_from_a_request_moments_ago_is_used_without_a_ping(relayed_app, relay, approved_user):
-    client = relayed_app(DB_PING_AFTER_IDLE=60).test_client()
+@pytest.mark.parametrize(
+    ("ping_after_idle", "pinged"), [(60, False), (0, True)], ids=["back moments ago: no ping", "sat idle: pinged"]
+)
+def test_a_pooled_connection_is_pinged_only_once_it_has_sat_idle(
+    relayed_app, relay, approved_user, ping_after_idle, pinged
+):
+    client = relayed_app(DB_PING_AFTER_IDLE=ping_after_idle).test_client()
     SignIn(client).as_user(approved_user)
     assert client.get("/projects/").status_code == 200
     relay.sent.clear()
     assert client.get("/projects/").status_code == 200
-    assert PING not in relay.sent
-
-
-def test_a_connection_that_sat_idle_is_pinged_before_use(relayed_app, relay, approved_user):
-    client = relayed_app(DB_PING_AFTER_IDLE=0).test_client()
-    SignIn(client).as_user(approved_user)
-    assert client.get("/projects/").status_code == 200
-    relay.sent.clear()
-    assert client.get("/projects/").status_code == 200
-    assert PING in relay.sent
+    assert (PING in relay.sent) is pinged
 
 
 @pytest.mark.parametrize("ping_after_idle", [0, 60], ids=["idle, so pinged", "busy, so not pinged"])
