@@ -121,8 +121,12 @@ class Server:
 
     def workers_cpu_seconds(self):
         """CPU time (user + system) the workers have spent so far: compared before and after a load."""
+        return sum(self.workers_cpu().values())
+
+    def workers_cpu(self):
+        """Each worker's CPU time so far, by process id (``cpu_spent`` compares two of these)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return sum(process_cpu_seconds(pid) for pid in children)
+        return {pid: process_cpu_seconds(pid) for pid in children}
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -146,9 +150,21 @@ def process_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def database_cpu_seconds(url):
-    """CPU time of the PostgreSQL backends serving the database at ``url`` (None for SQLite, or when the
-    server's processes cannot be read: another host). The app's pooled connections keep their backends."""
+def cpu_spent(before, after):
+    """CPU seconds spent between two readings of processes' CPU by id, never negative.
+
+    A process that ended in between (a PostgreSQL backend whose connection the pool replaced)
+    can no longer be read: subtracting the whole of the first reading from the second would
+    take its earlier CPU off the others'. Only processes present at the end count, from zero
+    if they started in between.
+    """
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def database_backends_cpu(url):
+    """Each PostgreSQL backend's CPU time by process id, for the database at ``url`` (None for SQLite,
+    or when the server's processes cannot be read: another host). The app's pooled connections keep their
+    backends."""
     if not url.startswith("postgresql"):
         return None
     from sqlalchemy import create_engine, text
@@ -165,7 +181,7 @@ def database_cpu_seconds(url):
         engine.dispose()
     if pids and not Path(f"/proc/{pids[0]}/stat").exists():
         return None
-    return sum(process_cpu_seconds(pid) for pid in pids)
+    return {pid: process_cpu_seconds(pid) for pid in pids}
 
 
 @dataclass
@@ -212,13 +228,13 @@ def run_wrk(url, headers, duration, connections, threads, script=None):
 
 def measured_load(server, database_url, url, headers, duration, connections, threads):
     """``run_wrk`` with the CPU the server's workers (and the database's backends) spent per request."""
-    app_before, db_before = server.workers_cpu_seconds(), database_cpu_seconds(database_url)
+    app_before, db_before = server.workers_cpu(), database_backends_cpu(database_url)
     result = run_wrk(url, headers, duration, connections, threads)
-    app_after, db_after = server.workers_cpu_seconds(), database_cpu_seconds(database_url)
+    app_after, db_after = server.workers_cpu(), database_backends_cpu(database_url)
     if result.requests:
-        result.cpu_ms = round((app_after - app_before) / result.requests * 1000, 3)
+        result.cpu_ms = round(cpu_spent(app_before, app_after) / result.requests * 1000, 3)
         if db_before is not None and db_after is not None:
-            result.db_cpu_ms = round((db_after - db_before) / result.requests * 1000, 3)
+            result.db_cpu_ms = round(cpu_spent(db_before, db_after) / result.requests * 1000, 3)
     return result
 
 
