@@ -119,12 +119,8 @@ class Server:
             sizes.append(kib / 1024)
         return sizes
 
-    def workers_cpu_seconds(self):
-        """CPU time (user + system) the workers have spent so far: compared before and after a load."""
-        return sum(self.workers_cpu().values())
-
     def workers_cpu(self):
-        """Each worker's CPU time so far, by process id (``cpu_spent`` compares two of these)."""
+        """Each worker's CPU time (user + system) so far, by process id: ``cpu_spent`` compares two readings."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         return {pid: process_cpu_seconds(pid) for pid in children}
 

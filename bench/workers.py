@@ -23,7 +23,18 @@ from pathlib import Path
 from . import mix
 from . import seed as seeding
 from . import workers_report as report
-from .load import GUNICORN, ROOT, RUN_DIR, SERVING_KEYS, Server, fetch, free_port, run_wrk, shipped_configuration
+from .load import (
+    GUNICORN,
+    ROOT,
+    RUN_DIR,
+    SERVING_KEYS,
+    Server,
+    cpu_spent,
+    fetch,
+    free_port,
+    run_wrk,
+    shipped_configuration,
+)
 from .report import RESULTS_DIR
 from .run import WORK, prepare_database, session_cookie
 
@@ -121,7 +132,7 @@ def measure(server, context, args, duration):
         "upload", args.upload_rate, lambda: mix.upload_cover(port, context["upload_headers"], context["image"])
     )
     drivers = [threading.Thread(target=arrivals.run, args=(stop,)) for arrivals in (sign_ins, uploads)]
-    cpu_before = server.workers_cpu_seconds()
+    cpu_before = server.workers_cpu()
     for driver in drivers:
         driver.start()
     try:
@@ -131,7 +142,7 @@ def measure(server, context, args, duration):
         for driver in drivers:
             driver.join()
     served = pages.requests + sign_ins.requests + uploads.requests
-    cpu = server.workers_cpu_seconds() - cpu_before
+    cpu = cpu_spent(cpu_before, server.workers_cpu())
 
     def ms(values, pct):
         value = report.percentile(values, pct)
