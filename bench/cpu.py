@@ -31,6 +31,8 @@ CASES = [
     ("W1 projects list (page)", "/projects/", {}, "session"),
     ("W1 projects list (htmx)", "/projects/", {"HX-Request": "true"}, "session"),
     ("W1 all projects (admin)", "/projects/?scope=all", {}, "admin"),
+    # Everyone's list DEPTH rows down, by the cursor "Load more" follows (bench/run.py's W3).
+    ("W3 all projects deep (admin)", "/projects/?scope=all&after={after}", {}, "admin"),
     # A search found in one row, as the benchmark's search term is in few (bench/seed.py SEARCH_TERM).
     ("W2 search (page)", "/projects/?q={rare}", {}, "session"),
     ("W2 search everyone's (admin)", "/projects/?scope=all&q={rare}", {}, "admin"),
