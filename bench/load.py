@@ -234,6 +234,29 @@ def measured_load(server, database_url, url, headers, duration, connections, thr
     return result
 
 
+def settle(server, database_url, interval=0.5, quiet=0.05, limit=60.0):
+    """Wait until ``server``'s workers and ``database_url``'s backends are idle (at most ``limit`` s); the seconds waited.
+
+    wrk stops sending when its time is up, but requests already accepted run on: a page that
+    cannot keep up (a baseline taking seconds per request on a million rows) leaves its workers
+    and its database busy for seconds after, on the two cores the next workload is measured on.
+    Idle means under ``quiet`` of one core over ``interval``.
+    """
+    started = time.monotonic()
+    before = _processes_cpu(server, database_url)
+    while time.monotonic() - started < limit:
+        time.sleep(interval)
+        now = _processes_cpu(server, database_url)
+        if cpu_spent(before, now) < quiet * interval:
+            break
+        before = now
+    return time.monotonic() - started
+
+
+def _processes_cpu(server, database_url):
+    return {**server.workers_cpu(), **(database_backends_cpu(database_url) or {})}
+
+
 class _KeepRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # the redirect itself is the answer (urlopen raises it as an HTTPError)

@@ -23,7 +23,17 @@ from sqlalchemy.engine import make_url
 
 from . import pre_issue
 from . import seed as seeding
-from .load import AS_SHIPPED, ROOT, Server, cookie_after_visit, fetch, measured_load, run_wrk, shipped_configuration
+from .load import (
+    AS_SHIPPED,
+    ROOT,
+    Server,
+    cookie_after_visit,
+    fetch,
+    measured_load,
+    run_wrk,
+    settle,
+    shipped_configuration,
+)
 from .report import RATIO_TARGETS, REFERENCE_RATIOS, RESULTS_DIR, write_report
 
 WORK = ROOT / "bench" / "work"
@@ -109,6 +119,20 @@ def prepare_database(backend, rows, without_list_indexes=False):
     facts = seeding.seed(url, rows)
     facts["seed_seconds"] = round(time.perf_counter() - started, 1)
     return url, facts, cleanup
+
+
+def vacuum(url):
+    """On PostgreSQL, VACUUM ANALYZE the freshly seeded database: its tables then stand as autovacuum
+    leaves a production table (hint bits set, pages all-visible), and autovacuum does not start on a
+    million new rows in the middle of the measurements. SQLite needs nothing more than the seed's ANALYZE."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("VACUUM (ANALYZE)"))
+    finally:
+        engine.dispose()
 
 
 def scratch_database(backend, rows):
@@ -269,6 +293,8 @@ def measure_backend(backend, args):
         facts["baseline_seed_seconds"] = baseline_facts["seed_seconds"]
         source, old_url, cleanup = prepare_pre_issue_database(backend, args.rows, url, facts)
         cleanups.append(cleanup)
+        for seeded in (url, baseline_url, old_url):
+            vacuum(seeded)
         return _measure(backend, args, {"app": url, "baselines": baseline_url, "pre_issue": old_url}, source, facts)
     finally:
         for cleanup in cleanups:
@@ -332,6 +358,8 @@ def _measure(backend, args, databases, source, facts):
                         server, database_for(workload), target, headers, args.duration, args.connections, args.threads
                     )
                 )
+                # What the load left running is not the next workload's to pay for.
+                settle(server, database_for(workload))
             print(f"  {backend}: round {round_number + 1}/{args.rounds} done", flush=True)
         facts["rss_mib"] = {name: server.worker_rss_mib() for name, server in servers.items()}
     finally:
