@@ -227,12 +227,13 @@ def why_missed(check, summary=None):
     label = check["target"].split(" ≥ ")[0]
     reason = WHY_MISSED.get(label) or check.get("why") or "see docs/performance.md."
     pair = pair_of(check)
-    if summary is None or pair is None or cpu_capacity_ratio(summary, *pair) is None:
+    ratio = None if summary is None or pair is None else cpu_capacity_ratio(summary, *pair)
+    if ratio is None:
         return reason
     ours, theirs = (total_cpu_ms(summary[name]) for name in pair)
     return (
         f"by CPU per request (the workers' and the database's) the two cost {ours:.2f} and {theirs:.2f} ms in "
-        f"this run ({cpu_capacity_ratio(summary, *pair):.2f}×); {reason}"
+        f"this run ({ratio:.2f}×); {reason}"
     )
 
 
