@@ -135,3 +135,45 @@ def test_sqlite_batch_rebuild_of_a_parent_keeps_child_rows(tmp_path, monkeypatch
             db.session.commit()
         db.session.rollback()
         db.engine.dispose()
+
+
+def _search_indexes():
+    """{name: definition} of the projects' trigram indexes (PostgreSQL)."""
+    found = db.session.execute(
+        text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'project' AND indexname LIKE '%trgm'")
+    )
+    definitions = dict(found.all())
+    db.session.commit()
+    return definitions
+
+
+def test_search_indexes_are_led_by_the_owner_and_built_ones_are_kept(migration_app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's (SQLite searches an FTS5 table)")
+    upgrade(revision="0011")
+    assert all(" gin (name " in d or " gin (description " in d for d in _search_indexes().values())
+    upgrade(revision="0012")
+    led = _search_indexes()
+    assert sorted(led) == ["ix_project_description_trgm", "ix_project_name_trgm"]
+    assert all(" gin (owner_id, " in d for d in led.values()), led
+    downgrade(revision="0011")
+    assert all(" gin (owner_id" not in d for d in _search_indexes().values())
+    # An operator built the new indexes first, concurrently and by other names (docs/admin.md):
+    # the migration keeps them.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gin"))
+        for column in ("name", "description"):
+            connection.execute(
+                text(
+                    f"CREATE INDEX CONCURRENTLY ix_project_{column}_trgm_new ON project"
+                    f" USING gin (owner_id, {column} gin_trgm_ops)"
+                )
+            )
+            connection.execute(text(f"DROP INDEX CONCURRENTLY ix_project_{column}_trgm"))
+            connection.execute(text(f"ALTER INDEX ix_project_{column}_trgm_new RENAME TO ix_project_{column}_trgm"))
+    oids = "SELECT relname, oid FROM pg_class WHERE relname LIKE 'ix_project_%_trgm'"
+    built = dict(db.session.execute(text(oids)).all())
+    db.session.commit()
+    upgrade()
+    assert dict(db.session.execute(text(oids)).all()) == built
+    db.session.commit()

@@ -87,9 +87,11 @@ def test_search_through_the_page_matches_on_both_databases(client, sign_in, cata
     assert "École numérique" not in page
 
 
-def explain(query):
-    """The database's plan for a project search, as text."""
+def explain(query, owner=None):
+    """The database's plan for a project search (of ``owner``'s projects when given), as text."""
     statement = select(Project.id).where(substring_filter([Project.name, Project.description], query, indexed=True))
+    if owner is not None:
+        statement = statement.where(Project.owner_id == owner.id)
     sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
     rows = db.session.connection().exec_driver_sql(prefix + sql).all()
@@ -106,6 +108,17 @@ def test_search_uses_an_index(catalogue, backend):
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = explain("quartz")
         assert "ix_project_name_trgm" in plan and "ix_project_description_trgm" in plan, plan
+        # A person's search can start from their rows in the search index itself (its leading column),
+        # so it reads only their matches; the owner's B-tree indexes are set aside (this transaction
+        # only), as on a dozen rows the planner would rather walk those.
+        owners = text(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'project' AND indexdef LIKE '%btree (owner_id%'"
+        )
+        for name in db.session.scalars(owners).all():
+            db.session.execute(text(f'DROP INDEX "{name}"'))
+        lines = explain("quartz", owner=catalogue).splitlines()
+        served = [after for line, after in zip(lines, lines[1:], strict=False) if "_trgm" in line]
+        assert served and all("Index Cond" in line and f"owner_id = {catalogue.id}" in line for line in served), lines
         db.session.rollback()
 
 
@@ -120,8 +133,14 @@ def test_every_indexed_declared_search_has_its_index_at_head(app, backend):
             )
             assert {f"{table}_search", f"{table}_search_insert", f"{table}_search_update"} <= names
         else:
-            names = set(db.session.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": table}))
-            assert {f"ix_{table}_{column}_trgm" for column in resource.search} <= names
+            found = db.session.execute(
+                text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t"), {"t": table}
+            )
+            definitions = dict(found.all())
+            scope = resource.owner if resource.parent is None else resource.parent.fk
+            for column in resource.search:
+                # Led by the column a person's list is narrowed by (create_search_index's scope).
+                assert f"({scope}, {column} gin_trgm_ops)" in definitions[f"ix_{table}_{column}_trgm"], definitions
 
 
 def test_the_migration_helper_indexes_a_new_table_and_removes_the_index(app, backend):
@@ -131,15 +150,33 @@ def test_the_migration_helper_indexes_a_new_table_and_removes_the_index(app, bac
 
     from webapp.database import create_search_index, drop_search_index
 
-    notes = Table("test_note_search", MetaData(), Column("id", Integer, primary_key=True), Column("body", String(100)))
+    notes = Table(
+        "test_note_search",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("shelf", Integer),
+        Column("body", String(100)),
+    )
     with db.engine.begin() as connection:
         notes.create(connection)
         operations = Operations(MigrationContext.configure(connection))
-        create_search_index(operations, "test_note_search", ["body"])
-        connection.execute(notes.insert(), [{"body": "Quartz clock"}, {"body": "Opal ring"}])
+        create_search_index(operations, "test_note_search", ["body"], scope="shelf")
+        rows = [
+            {"shelf": 1, "body": "Quartz clock"},
+            {"shelf": 2, "body": "Quartz lamp"},
+            {"shelf": 1, "body": "Opal ring"},
+        ]
+        connection.execute(notes.insert(), rows)
     try:
         found = db.session.scalars(select(notes.c.body).where(substring_filter([notes.c.body], "quartz", indexed=True)))
-        assert list(found) == ["Quartz clock"]
+        assert sorted(found) == ["Quartz clock", "Quartz lamp"]
+        shelf = substring_filter([notes.c.body], "quartz", indexed=True, scope=notes.c.shelf == 1)
+        assert list(db.session.scalars(select(notes.c.body).where(notes.c.shelf == 1, shelf))) == ["Quartz clock"]
+        if backend == "postgresql":
+            definition = db.session.scalar(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_test_note_search_body_trgm'")
+            )
+            assert "gin (shelf, body gin_trgm_ops)" in definition
         plan = explain_table(notes, "quartz")
         assert ("VIRTUAL TABLE INDEX" in plan) if backend == "sqlite" else True
         db.session.rollback()

@@ -31,11 +31,11 @@ class Project(TimestampMixin, db.Model):
         # trigram indexes on PostgreSQL and an FTS5 table on SQLite (revision 0003).
         Index("ix_project_created_at", "created_at"),
         Index("ix_project_name", "name"),
-        # GIN trigram indexes, made by the migrations (create_search_index). Named here so autogenerate
-        # keeps them; postgresql_using/postgresql_ops would make an app on SQLite import SQLAlchemy's
-        # PostgreSQL dialect (about 2 MiB per worker, docs/performance.md).
-        Index("ix_project_name_trgm", "name").ddl_if(dialect="postgresql"),
-        Index("ix_project_description_trgm", "description").ddl_if(dialect="postgresql"),
+        # GIN trigram indexes led by the owner, made by the migrations (create_search_index, revision
+        # 0012). Named here so autogenerate keeps them; postgresql_using/postgresql_ops would make an
+        # app on SQLite import SQLAlchemy's PostgreSQL dialect (about 2 MiB per worker, docs/performance.md).
+        Index("ix_project_name_trgm", "owner_id", "name").ddl_if(dialect="postgresql"),
+        Index("ix_project_description_trgm", "owner_id", "description").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

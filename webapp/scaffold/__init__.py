@@ -105,7 +105,7 @@ def sources(spec, root=ROOT):
     office_url = f"/admin/{spec.name}"
     return {
         where["model"]: model,
-        where["migration"]: migration.render(table, [spec.title.name], number, head, title),
+        where["migration"]: migration.render(table, [spec.title.name], _scope(spec)[0], number, head, title),
         where["feature"]: TEMPLATES.get_template("feature.py.j2").render(spec=spec),
         where["declaration"]: declaration_source(spec),
         where["test"]: TEMPLATES.get_template("test.py.j2").render(

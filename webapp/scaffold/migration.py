@@ -30,7 +30,7 @@ depends_on = None
 
 def upgrade():
 {upgrade}
-    create_search_index(op, "{table}", {searched!r})
+    create_search_index(op, "{table}", {searched!r}, scope="{scope}")
 
 
 def downgrade():
@@ -50,8 +50,11 @@ def head_and_next(versions):
     return heads[0], f"{max(numbers, default=0) + 1:04d}"
 
 
-def render(table, searched, revision, down_revision, title):
-    """The revision's source: create ``table`` with its indexes and the search index; downgrade drops them."""
+def render(table, searched, scope, revision, down_revision, title):
+    """The revision's source: create ``table`` with its indexes and the search index; downgrade drops them.
+
+    ``scope``: the column a person's list is narrowed by (owner or parent), leading the search index.
+    """
     indexes = [i for i in sorted(table.indexes, key=lambda i: i.name) if not i.name.endswith("_trgm")]
     upgrade = ops.UpgradeOps(
         ops=[ops.CreateTableOp.from_table(table), *(ops.CreateIndexOp.from_index(i) for i in indexes)]
@@ -69,6 +72,7 @@ def render(table, searched, revision, down_revision, title):
         down_revision=down_revision,
         table=table.name,
         searched=list(searched),
+        scope=scope,
         **{name: _body(text) for name, text in code.items()},
     )
     if "postgresql." in source:
