@@ -177,3 +177,29 @@ def test_search_indexes_are_led_by_the_owner_and_built_ones_are_kept(migration_a
     upgrade()
     assert dict(db.session.execute(text(oids)).all()) == built
     db.session.commit()
+
+
+def _statistics_targets():
+    """{column: ANALYZE's statistics target} of the projects' searched columns (None: the server's default)."""
+    found = db.session.execute(
+        text(
+            "SELECT attname, attstattarget FROM pg_attribute"
+            " WHERE attrelid = 'project'::regclass AND attname IN ('name', 'description')"
+        )
+    )
+    targets = {name: (None if target in (None, -1) else target) for name, target in found.all()}
+    db.session.commit()
+    return targets
+
+
+def test_searched_columns_are_sampled_finely_and_the_downgrade_restores_the_default(migration_app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE's statistics target is PostgreSQL's")
+    from webapp.database import SEARCH_STATISTICS
+
+    upgrade(revision="0012")
+    assert _statistics_targets() == {"name": None, "description": None}
+    upgrade()
+    assert _statistics_targets() == {"name": SEARCH_STATISTICS, "description": SEARCH_STATISTICS}
+    downgrade(revision="0012")
+    assert _statistics_targets() == {"name": None, "description": None}

@@ -148,7 +148,7 @@ def test_the_migration_helper_indexes_a_new_table_and_removes_the_index(app, bac
     from alembic.operations import Operations
     from sqlalchemy import Column, Integer, MetaData, String, Table
 
-    from webapp.database import create_search_index, drop_search_index
+    from webapp.database import SEARCH_STATISTICS, create_search_index, drop_search_index
 
     notes = Table(
         "test_note_search",
@@ -177,6 +177,8 @@ def test_the_migration_helper_indexes_a_new_table_and_removes_the_index(app, bac
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_test_note_search_body_trgm'")
             )
             assert "gin (shelf, body gin_trgm_ops)" in definition
+            target = "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'test_note_search'::regclass AND attname = 'body'"
+            assert db.session.scalar(text(target)) == SEARCH_STATISTICS
         plan = explain_table(notes, "quartz")
         assert ("VIRTUAL TABLE INDEX" in plan) if backend == "sqlite" else True
         db.session.rollback()

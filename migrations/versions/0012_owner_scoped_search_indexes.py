@@ -18,8 +18,6 @@ Create Date: 2026-12-05
 from alembic import op
 from sqlalchemy import text
 
-from webapp.database import create_search_index
-
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
@@ -36,9 +34,15 @@ def _rebuild(scope):
     for column in COLUMNS:
         name = f"ix_project_{column}_trgm"
         wanted = f"gin ({scope}, {column} gin_trgm_ops)" if scope else f"gin ({column} gin_trgm_ops)"
-        if wanted not in definitions.get(name, ""):
-            op.drop_index(name, table_name="project", if_exists=True)
-    create_search_index(op, "project", COLUMNS, scope=scope)
+        if wanted in definitions.get(name, ""):
+            continue
+        op.drop_index(name, table_name="project", if_exists=True)
+        if scope is not None:
+            op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+        lead = [scope] if scope is not None else []
+        op.create_index(
+            name, "project", [*lead, column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+        )
 
 
 def upgrade():
