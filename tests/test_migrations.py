@@ -137,14 +137,18 @@ def test_sqlite_batch_rebuild_of_a_parent_keeps_child_rows(tmp_path, monkeypatch
         db.engine.dispose()
 
 
-def _search_indexes():
-    """{name: definition} of the projects' trigram indexes (PostgreSQL)."""
-    found = db.session.execute(
-        text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'project' AND indexname LIKE '%trgm'")
-    )
-    definitions = dict(found.all())
+def _catalogue(query):
+    """{first column: second} of a catalogue query (PostgreSQL), read outside the migrations' locks."""
+    found = dict(db.session.execute(text(query)).all())
     db.session.commit()
-    return definitions
+    return found
+
+
+def _search_indexes():
+    """{name: definition} of the projects' trigram indexes."""
+    return _catalogue(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'project' AND indexname LIKE '%trgm'"
+    )
 
 
 def test_search_indexes_are_led_by_the_owner_and_built_ones_are_kept(migration_app):
@@ -172,24 +176,18 @@ def test_search_indexes_are_led_by_the_owner_and_built_ones_are_kept(migration_a
             connection.execute(text(f"DROP INDEX CONCURRENTLY ix_project_{column}_trgm"))
             connection.execute(text(f"ALTER INDEX ix_project_{column}_trgm_new RENAME TO ix_project_{column}_trgm"))
     oids = "SELECT relname, oid FROM pg_class WHERE relname LIKE 'ix_project_%_trgm'"
-    built = dict(db.session.execute(text(oids)).all())
-    db.session.commit()
+    built = _catalogue(oids)
     upgrade()
-    assert dict(db.session.execute(text(oids)).all()) == built
-    db.session.commit()
+    assert _catalogue(oids) == built
 
 
 def _statistics_targets():
     """{column: ANALYZE's statistics target} of the projects' searched columns (None: the server's default)."""
-    found = db.session.execute(
-        text(
-            "SELECT attname, attstattarget FROM pg_attribute"
-            " WHERE attrelid = 'project'::regclass AND attname IN ('name', 'description')"
-        )
+    found = _catalogue(
+        "SELECT attname, attstattarget FROM pg_attribute"
+        " WHERE attrelid = 'project'::regclass AND attname IN ('name', 'description')"
     )
-    targets = {name: (None if target in (None, -1) else target) for name, target in found.all()}
-    db.session.commit()
-    return targets
+    return {name: (None if target in (None, -1) else target) for name, target in found.items()}
 
 
 def test_searched_columns_are_sampled_finely_and_the_downgrade_restores_the_default(migration_app):
