@@ -85,3 +85,12 @@ def test_sign_in_page_with_google_keeps_the_safe_next(app_config, issuer):
     page = client.get("/auth/login?next=/access/queue").get_data(as_text=True)
     assert 'href="/auth/google?next=/access/queue"' in page and "Development only" not in page
     assert 'href="/auth/google"' in client.get("/auth/login?next=//evil.com").get_data(as_text=True)
+
+
+# A return path urllib's parser raises on ("Invalid IPv6 URL") answered 500 on the sign-in page and form.
+@pytest.mark.parametrize("target", ["//[", "http://[", "//a\u2100b/"])
+def test_a_return_path_the_url_parser_refuses_is_ignored(client, target):
+    page = client.get("/auth/login", query_string={"next": target})
+    assert page.status_code == 200 and 'name="next" value=""' in page.get_data(as_text=True)
+    response = client.post("/auth/dev-login", data={"email": "kim@example.org", "next": target})
+    assert response.status_code == 302 and response.location == "/access/"

@@ -229,6 +229,11 @@ def test_declarations_are_checked_when_written(options, message):
         ("/\\evil", None),
         ("", None),
         ("projects", None),
+        # Values urllib's parser raises on (a bracket opens an IPv6 host; NFKC folds to a "/").
+        ("//[", None),
+        ("http://[", None),
+        ("//a\u2100b/", None),
+        ("/search?q=[", "/search?q=["),
     ],
 )
 def test_only_paths_on_this_site_are_followed_after_saving(value, expected):

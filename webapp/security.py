@@ -1,7 +1,6 @@
 """Security headers and the content security policy sent with every response."""
 
 import secrets
-from urllib.parse import urlsplit
 
 from flask import current_app, g
 
@@ -75,10 +74,9 @@ def _is_signed_in():
 
 def safe_next(target, default):
     """``target`` when it is a path on this site, else ``default`` (no open redirects)."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # One leading slash makes a path on this host: a URL has a scheme or a host only when it does
+    # not start so, or starts with "//". Nothing here parses the value: urlsplit raises on "//[".
+    if not target or not target.startswith("/") or target.startswith("//"):
         return default
     if "\\" in target or any(ord(char) < 32 for char in target):
         return default  # browsers read "/\\evil.com" as another host
