@@ -223,3 +223,16 @@ def test_trusted_hosts_answer_other_host_names_400(app_config, host, status):
     app_config["TRUSTED_HOSTS"] = ["desk.example.org"]
     response = create_app(app_config).test_client().get("/health", base_url=f"http://{host}")
     assert response.status_code == status
+
+
+# A Host header that is not a host name ("a..b": IDNA refuses the empty label) left no URL adapter,
+# so the error page's navigation failed and the answer was Werkzeug's bare 500.
+@pytest.mark.parametrize("path", ["/", "/health", "/projects/1"])
+def test_a_host_header_that_is_not_a_host_name_is_a_plain_400(client, path):
+    response = client.get(path, headers={"Host": "a..b"})
+    assert response.status_code == 400 and "does not answer for that host name" in response.get_data(as_text=True)
+
+
+def test_an_api_request_for_a_malformed_host_is_a_json_400(client):
+    response = client.get("/api/v1/projects", headers={"Host": "a..b"})
+    assert response.status_code == 400 and response.get_json()["success"] is False

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from werkzeug.exceptions import BadHost, HTTPException, InternalServerError, SecurityError
 
 from .api.envelope import failure, is_api_request
 from .exceptions import DomainError
@@ -73,14 +73,14 @@ def _handle_http_exception(error):
     return render_error(error.code, description, headers)
 
 
-def _handle_untrusted_host(error):
-    """A host name outside TRUSTED_HOSTS: no URL can be built for it, so the answer uses no template."""
-    current_app.logger.warning("Refused a request for an untrusted host: %s", error.description)
-    return current_app.response_class(
-        "Bad request: this server does not answer for that host name.\n",
-        400,
-        {"Content-Type": "text/plain; charset=utf-8"},
-    )
+def _handle_bad_host(error):
+    """A host name outside TRUSTED_HOSTS, or not a host name at all (``a..b``): no URL can be built
+    for it, so the answer uses no template (the pages' navigation builds URLs)."""
+    current_app.logger.warning("Refused a request for a host it does not serve: %s", error.description)
+    message = "Bad request: this server does not answer for that host name."
+    if is_api_request():
+        return failure(400, message)
+    return current_app.response_class(message + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"})
 
 
 def _handle_csrf_error(error):
@@ -140,7 +140,8 @@ def register_errorhandlers(app):
     app.register_error_handler(DBAPIError, _handle_database_error)
     app.register_error_handler(PoolTimeout, _handle_database_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
-    app.register_error_handler(SecurityError, _handle_untrusted_host)
+    app.register_error_handler(SecurityError, _handle_bad_host)
+    app.register_error_handler(BadHost, _handle_bad_host)
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(InternalServerError, _handle_internal_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
