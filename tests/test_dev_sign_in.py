@@ -94,3 +94,9 @@ def test_a_return_path_the_url_parser_refuses_is_ignored(client, target):
     assert page.status_code == 200 and 'name="next" value=""' in page.get_data(as_text=True)
     response = client.post("/auth/dev-login", data={"email": "kim@example.org", "next": target})
     assert response.status_code == 302 and response.location == "/access/"
+
+
+# Without Google credentials the callback asked the real provider for its discovery document and answered 502.
+@pytest.mark.parametrize("query", ["", "?state=x&code=y", "?error=access_denied"])
+def test_the_callback_does_not_exist_without_google_credentials(client, query):
+    assert client.get("/auth/google/callback" + query).status_code == 404

@@ -34,7 +34,7 @@ ROUTES = [
     # Google is not configured in the matrix app.
     Route("GET", "auth.google_start", {role: 404 for role in EVERYONE_200}),
     Route(
-        "GET", "auth.google_callback", {role: 400 for role in EVERYONE_200}, args=lambda w: {"error": "access_denied"}
+        "GET", "auth.google_callback", {role: 404 for role in EVERYONE_200}, args=lambda w: {"error": "access_denied"}
     ),
     Route("POST", "auth.dev_login", {role: 404 for role in EVERYONE_200}, data=lambda w: {"email": "x@example.com"}),
     Route("POST", "auth.logout", {role: REDIRECT for role in EVERYONE_200}),

@@ -71,6 +71,8 @@ def google_start():
 @limiter.limit(sign_in_limit)
 def google_callback():
     """Finish the Google round trip: verify the identity, then sign the person in."""
+    if not google.is_configured(current_app):
+        abort(404)  # as /auth/google: without credentials there is no round trip to finish, nor a provider to ask
     error = request.args.get("error")
     if error:
         message = "Sign-in was cancelled." if error == "access_denied" else "Google could not sign you in."
