@@ -1,11 +1,14 @@
 """Hand-ordered rows: positions stay 0..n-1 without gaps and unique, even when people edit at once.
 
 Every change takes a lock on the parent row first (PostgreSQL: SELECT ... FOR UPDATE;
-SQLite: a write on the parent, which takes the database's write lock), so two requests
-reordering, adding or deleting under the same parent run one after the other. Positions
-are then rewritten in two UPDATEs that never collide with the UNIQUE(parent, position)
-constraint, which PostgreSQL checks row by row.
+SQLite: a write on the parent that changes no value, which takes the database's write lock),
+so two requests reordering, adding or deleting under the same parent run one after the other.
+Positions are then rewritten in two UPDATEs that never collide with the UNIQUE(parent, position)
+constraint, which both databases check row by row, whatever positions are stored (negative
+ones, gaps): any change that moves a row renumbers the whole list 0..n-1.
 """
+
+import itertools
 
 from sqlalchemy import case, func, select, update
 
@@ -20,8 +23,11 @@ def lock_parent(resource, parent_id):
     pk = resource.parent.resource.pk
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(pk).where(pk == parent_id).with_for_update())
-    else:
-        db.session.execute(update(pk.table).where(pk == parent_id).values({pk: pk}))
+        return
+    # A Core UPDATE stamps every column with an onupdate (updated_at) that it does not set itself;
+    # setting those to themselves keeps the parent as it was, as the SELECT ... FOR UPDATE above does.
+    same = {column: column for column in pk.table.columns if column.onupdate is not None} or {pk: pk}
+    db.session.execute(update(pk.table).where(pk == parent_id).values(same))
 
 
 def _columns(resource):
@@ -36,11 +42,17 @@ def positions(resource, parent_id):
 
 
 def place_last(resource, obj, parent_id):
-    """Give a new row the position after the last one."""
+    """Give a new row the position after the last one (renumbering first a list stored with gaps)."""
     lock_parent(resource, parent_id)
     _, _, position, fk = _columns(resource)
-    last = db.session.scalar(select(func.max(position)).where(fk == parent_id))
-    setattr(obj, resource.order.column, 0 if last is None else last + 1)
+    rows, lowest, last = db.session.execute(
+        select(func.count(), func.min(position), func.max(position)).where(fk == parent_id)
+    ).one()
+    if rows and (lowest, last) != (0, rows - 1):
+        # Stored with gaps or negative positions: last + 1 could even overflow the column.
+        current = positions(resource, parent_id)
+        _apply(resource, current, [row_id for row_id, _ in current])
+    setattr(obj, resource.order.column, rows)
 
 
 def remove(resource, obj):
@@ -80,7 +92,10 @@ def reorder(resource, parent_id, wanted):
     known = {row_id for row_id, _ in current}
     mentioned = list(dict.fromkeys(row_id for row_id in wanted if row_id in known))
     rest = [row_id for row_id, _ in current if row_id not in set(mentioned)]
-    return _apply(resource, current, mentioned + rest)
+    order = mentioned + rest
+    if order == [row_id for row_id, _ in current]:
+        return False  # the same order: nothing to write, even where stored positions have gaps
+    return _apply(resource, current, order)
 
 
 def _apply(resource, current, order):
@@ -90,8 +105,11 @@ def _apply(resource, current, order):
     moves = {row_id: index for index, row_id in enumerate(order) if was[row_id] != index}
     if not moves:
         return False
-    # Phase one parks each moving row on its own negative position; phase two flips it to the final one.
-    parked = case({row_id: -index - 1 for row_id, index in moves.items()}, value=pk)
-    db.session.execute(update(table).where(pk.in_(moves)).values({position: parked}))
-    db.session.execute(update(table).where(pk.in_(moves)).values({position: -position - 1}))
+    # Phase one parks each moving row on a negative position no row holds (stored ones may be
+    # negative too); phase two puts it on its final one, which by then no row holds.
+    taken = set(was.values())
+    free = (value for value in itertools.count(-1, -1) if value not in taken)
+    parked = {row_id: next(free) for row_id in moves}
+    db.session.execute(update(table).where(pk.in_(moves)).values({position: case(parked, value=pk)}))
+    db.session.execute(update(table).where(pk.in_(moves)).values({position: case(moves, value=pk)}))
     return True
