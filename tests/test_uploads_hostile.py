@@ -2,9 +2,13 @@
 
 import io
 import os
+import struct
+import zlib
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from tests.uploads_support import (  # noqa: F401  (fixtures)
     HTML_TAIL,
@@ -16,13 +20,42 @@ from tests.uploads_support import (  # noqa: F401  (fixtures)
     jpeg_with_gps,
     noise_png,
     png_bomb,
+    post_multipart,
     storage_kind,
     stored,
     stored_bytes,
     upload,
 )
 from webapp.extensions import db
-from webapp.models import Asset
+from webapp.models import Asset, Project
+
+DAMAGED = "The image file is damaged or incomplete. Please upload it again."
+
+
+def png_chunk(kind, data):
+    """One PNG chunk: its length, type, data and CRC."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def palette_png(palette=None, transparency=None, size=(8, 8)):
+    """An 8-bit palette PNG (colour type 3) of colour 0, its chunks sound; no PLTE or tRNS chunk when None."""
+    width, height = size
+    rows = b"".join(b"\x00" + bytes(width) for _ in range(height))  # each row: filter byte, one index per pixel
+    chunks = [png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))]
+    if palette is not None:
+        chunks.append(png_chunk(b"PLTE", palette))
+    if transparency is not None:
+        chunks.append(png_chunk(b"tRNS", transparency))
+    chunks += [png_chunk(b"IDAT", zlib.compress(rows)), png_chunk(b"IEND", b"")]
+    return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
+
+
+BLACK_AND_WHITE = b"\x00\x00\x00\xff\xff\xff"
+# Pillow opens and decodes both, then fails on a later step: saving (no PLTE) or converting (300 alphas, 2 colours).
+BROKEN_PALETTES = [
+    ("palette PNG without PLTE", palette_png()),
+    ("palette PNG with a tRNS longer than its PLTE", palette_png(BLACK_AND_WHITE, bytes(300))),
+]
 
 REFUSED = [
     (
@@ -46,6 +79,7 @@ REFUSED = [
         "is not a JPEG, PNG, WebP or GIF image",
     ),
     ("empty file", b"", "empty.png", "image/png", "The file is empty"),
+    *((name, data, "cover.png", "image/png", DAMAGED) for name, data in BROKEN_PALETTES),
 ]
 
 
@@ -168,3 +202,61 @@ def test_rotated_photo_is_stored_upright(app, cloud, client, approved_user, sign
     asset = db.session.query(Asset).one()
     with Image.open(io.BytesIO(stored_bytes(app, cloud, asset))) as image:
         assert image.size == (60, 80) == (asset.width, asset.height)
+
+
+def test_the_palette_png_generator_makes_images_that_are_accepted(client, approved_user, sign_in, stored):
+    sign_in.as_user(approved_user)
+    response = upload(client, palette_png(BLACK_AND_WHITE, b"\x00"), "cover.png", htmx=True)
+    assert response.status_code == 200
+    assert asset_count() == 1 and stored() != []
+
+
+# Issue: a palette PNG with no PLTE, or a tRNS longer than its PLTE, made every upload route answer 500
+# (or 422 with Pillow's own "palette index out of range").
+@pytest.mark.parametrize("name, data", BROKEN_PALETTES, ids=[case[0] for case in BROKEN_PALETTES])
+def test_broken_palette_png_from_the_upload_endpoint_is_refused_as_damaged(
+    client, approved_user, sign_in, stored, name, data
+):
+    sign_in.as_user(approved_user)
+    extra = {"image_field_size": "card", "image_field_id": "x-cover", "cover": ""}
+    response = upload(client, data, "cover.png", extra=extra)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert DAMAGED in html and "palette" not in html
+    assert asset_count() == 0 and stored() == []
+
+
+@pytest.mark.parametrize("editing", [False, True], ids=["create", "edit"])
+@pytest.mark.parametrize("name, data", BROKEN_PALETTES, ids=[case[0] for case in BROKEN_PALETTES])
+def test_broken_palette_png_sent_with_the_project_form_is_refused_as_damaged(
+    client, approved_user, sign_in, make, stored, name, data, editing
+):
+    sign_in.as_user(approved_user)
+    project = make.project(approved_user, name="Roof") if editing else None
+    url = f"/projects/{project.id}/edit" if editing else "/projects/"
+    cover = FileStorage(io.BytesIO(data), "cover.png", content_type="image/png")
+    form = {"name": "Renamed roof", "status": "draft", "description": "", "cover": "", "cover_file": cover}
+    response = post_multipart(client, url, form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert DAMAGED in html and "palette" not in html
+    assert asset_count() == 0 and stored() == []
+    kept = [(row.name, row.cover_asset_id) for row in db.session.scalars(select(Project))]
+    assert kept == ([("Roof", None)] if editing else [])
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("name, data", BROKEN_PALETTES, ids=[case[0] for case in BROKEN_PALETTES])
+def test_broken_palette_png_sent_to_the_api_is_refused_as_damaged(api, approved_user, make, stored, name, data, method):
+    caller = api(approved_user)
+    project = make.project(approved_user, name="Roof")
+    path = "/api/v1/projects" if method == "POST" else f"/api/v1/projects/{project.id}"
+    body = {"name": "Renamed roof", "cover": (io.BytesIO(data), "cover.png")}
+    response = caller.client.open(
+        path, method=method, data=body, headers=caller.headers, content_type="multipart/form-data", csrf=False
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"]["cover"] == [DAMAGED]
+    assert "palette" not in response.get_data(as_text=True)
+    assert asset_count() == 0 and stored() == []
+    assert [(row.name, row.cover_asset_id) for row in db.session.scalars(select(Project))] == [("Roof", None)]

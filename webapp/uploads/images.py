@@ -5,7 +5,9 @@ Content-Type. Re-encoding keeps only the pixels (and the colour profile), so EXI
 data, comments, XMP and anything appended to the file (a polyglot's HTML or script) are gone.
 """
 
+import contextlib
 import io
+import logging
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..exceptions import DomainError
+
+log = logging.getLogger(__name__)
 
 # Pillow format name → (file extension, Content-Type). Nothing else is accepted.
 FORMATS = {
@@ -38,6 +42,10 @@ KEPT_INFO = ("transparency",)
 ALLOWED_NAMES = "JPEG, PNG, WebP or GIF"
 # A local thumbnail's file extension -> the Pillow format that writes it.
 THUMBNAIL_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+# What Pillow raises for damaged data once the header has been read: while decoding, but also
+# while converting or encoding, since some damage only shows when a later step uses it.
+DAMAGE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
+DAMAGED = "The image file is damaged or incomplete. Please upload it again."
 
 
 class UploadError(DomainError):
@@ -126,15 +134,40 @@ def _too_many_pixels(limits):
     )
 
 
-def _decode(image):
-    """Decode every pixel of the first frame and turn it upright, or UploadError when the file is damaged."""
+@contextlib.contextmanager
+def _refused_when_damaged():
+    """Turn what Pillow raises for damaged data, at any step, into the UploadError a person can act on."""
     try:
-        image.seek(0)  # animated GIF/WebP/PNG: the first frame only
-        image.load()
-        # In place: a copy of a 40 MP image would cost another ~120 MB.
-        ImageOps.exif_transpose(image, in_place=True)
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
-        raise UploadError("The image file is damaged or incomplete. Please upload it again.") from None
+        yield
+    except DAMAGE_ERRORS as error:
+        # The library's own words name its internals, not the file: they go to the log only.
+        log.info("Refused a damaged image: %s: %s", error.__class__.__name__, error)
+        raise UploadError(DAMAGED) from None
+
+
+def _decode(image):
+    """Decode every pixel of the first frame, check its colours and turn it upright."""
+    image.seek(0)  # animated GIF/WebP/PNG: the first frame only
+    image.load()
+    _check_palette(image)
+    # In place: a copy of a 40 MP image would cost another ~120 MB.
+    ImageOps.exif_transpose(image, in_place=True)
+
+
+def _check_palette(image):
+    """Refuse a palette image with no palette, or a transparency table Pillow cannot apply to it.
+
+    Pillow loads both without complaint and fails only later, whichever step first uses them:
+    saving a PNG with no PLTE chunk raises UnboundLocalError inside its writer, and converting
+    one whose tRNS has more entries than its PLTE raises ValueError. Checked here, such a file is
+    refused the same way on every storage, with or without thumbnails.
+    """
+    if image.mode not in ("P", "PA"):
+        return
+    if image.palette is None:
+        raise UploadError(DAMAGED)
+    # One pixel through the conversion thumbnails and encoders make: a bad table fails now, at no cost.
+    image.crop((0, 0, 1, 1)).convert("RGBA")
 
 
 def _encode(image, source_format):
@@ -173,6 +206,12 @@ def clean_image(stream, limits, thumbnails=False):
     """
     data = read_limited(stream, limits.max_bytes)
     image = _open(data, limits)
+    with _refused_when_damaged():
+        return _cleaned(image, thumbnails)
+
+
+def _cleaned(image, thumbnails):
+    """The opened ``image`` decoded, re-encoded and (when asked) cropped into thumbnails; its pixels released."""
     source_format = image.format
     _decode(image)
     image, encoded = _encode(image, source_format)
