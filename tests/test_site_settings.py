@@ -184,6 +184,59 @@ def test_the_end_time_is_read_in_the_administrators_time_zone(office, admin):
     assert 'value="2099-06-01T12:00"' in office.get(PAGE).get_data(as_text=True)
 
 
+def stored_settings():
+    """Every stored row as (key, value, updated_at), read afresh."""
+    return db.session.execute(select(SiteSetting.key, SiteSetting.value, SiteSetting.updated_at)).all()
+
+
+# Issue: an end time at the calendar's edge answered 500 (OverflowError: date value out of range).
+@pytest.mark.parametrize(
+    "time_zone, value",
+    [
+        ("UTC", "9999-12-31T23:59:00-12:00"),
+        ("UTC", "0001-01-01T00:00+14:00"),
+        ("America/Los_Angeles", "9999-12-31T23:00"),
+        ("UTC", "9999-12-31T23:59"),  # UTC holds it, but no zone east of UTC could show it
+        ("UTC", "9001-01-01T00:00"),
+    ],
+)
+def test_an_end_time_outside_the_years_allowed_is_refused_and_nothing_changes(office, admin, time_zone, value):
+    admin.settings = {"time_zone": time_zone}
+    db.session.commit()
+    ends = utcnow() + timedelta(days=1)
+    site_settings.update({"announcement_text": "Maintenance", "announcement_ends_at": ends}, admin)
+    before, audited = stored_settings(), db.session.scalars(select(AuditEvent.id)).all()
+    seen = site_settings.fresh().fingerprint
+    response = office.post(PAGE, data=form(announcement_text="Changed", announcement_ends_at=value, fingerprint=seen))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Choose a date between the years 2000 and 9000." in html
+    assert 'id="setting-announcement_ends_at-error"' in html
+    assert stored_settings() == before and db.session.scalars(select(AuditEvent.id)).all() == audited
+
+
+# Issue: once 9999-12-31T23:59 (UTC) was stored, the page answered 500 for every administrator east of UTC.
+@pytest.mark.parametrize("time_zone", ["Pacific/Kiritimati", "Asia/Tokyo"])
+def test_a_stored_end_time_outside_the_years_allowed_is_ignored_and_the_page_shows(office, admin, caplog, time_zone):
+    admin.settings = {"time_zone": time_zone}
+    db.session.add(SiteSetting(key="announcement_ends_at", value="9999-12-31T23:59:00+00:00"))
+    db.session.commit()
+    response = office.get(PAGE)
+    assert response.status_code == 200
+    assert 'name="announcement_ends_at" value=""' in response.get_data(as_text=True)
+    assert "Ignoring the database value of site setting announcement_ends_at" in caplog.text
+
+
+def test_an_end_time_the_administrators_zone_cannot_show_is_shown_in_utc(office, admin, monkeypatch):
+    monkeypatch.setattr(site_settings, "MOMENT_YEARS", (1, 9999))  # a value stored under a wider rule
+    admin.settings = {"time_zone": "Pacific/Kiritimati"}
+    db.session.add(SiteSetting(key="announcement_ends_at", value="9999-12-31T23:59:00+00:00"))
+    db.session.commit()
+    response = office.get(PAGE)
+    assert response.status_code == 200
+    assert 'value="9999-12-31T23:59"' in response.get_data(as_text=True)
+
+
 def test_emails_carry_the_site_name_in_subject_body_and_sender(app, admin, make, client, sign_in):
     site_settings.update({"site_name": "Acme Desk"}, admin)
     server = SMTPServer().start()

@@ -49,6 +49,9 @@ REASON_MAX = 1000  # the longest reason anyone may write (the column is text; th
 SITE_NAME_MAX = 60
 ANNOUNCEMENT_MAX = 500
 DOMAINS_MAX = 100
+# A moment (the banner's end) must fall in these years, in UTC: far enough from the calendar's
+# edges (years 1 and 9999) that it converts to and from every time zone without overflowing.
+MOMENT_YEARS = (2000, 9000)
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
@@ -138,7 +141,14 @@ class Setting:
                 raise ValueError("Enter a date and time, for example 2026-12-31 18:00.") from error
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise ValueError("Enter a date and time with its time zone.")
-        return value.astimezone(UTC)
+        first, last = MOMENT_YEARS
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            value = None  # past the calendar's edge in UTC ("9999-12-31T23:59-12:00"): datetime cannot hold it
+        if value is None or not first <= value.year <= last:
+            raise ValueError(f"Choose a date between the years {first} and {last}.")
+        return value
 
     def to_json(self, value):
         """The value as stored in the row's JSON column."""
