@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import AuditEvent, BulletItem, Project, utcnow
+from webapp.models import Asset, AuditEvent, Project, utcnow
 
 LOG = "/admin/audit-log/"
 
@@ -91,15 +91,36 @@ def test_batch_delete_records_one_entry_per_row(office, make, admin):
     assert [event.target_id for event in events] == [str(ids[0]), str(ids[1])]
 
 
-def test_a_refused_change_leaves_no_audit_entry(office, make, admin):
-    spec = make.specification(make.project(admin))
-    first, second = make.bullet_items(spec, "one", "two")
-    # Position 0 is taken by the first item: the database refuses the commit.
-    response = office.post(
-        f"/admin/bullet-items/edit/?id={second.id}", data={"specification": spec.id, "text": "two!", "position": 0}
+def test_a_refused_change_leaves_no_audit_entry(office, admin):
+    first, second = (
+        Asset(
+            owner=admin,
+            storage="local",
+            key=key,
+            url="/uploads/x.png",
+            content_type="image/png",
+            bytes=1,
+            width=1,
+            height=1,
+        )
+        for key in ("one.png", "two.png")
     )
+    db.session.add_all([first, second])
+    db.session.commit()
+    # Another asset is stored under this key: the database refuses the commit (UNIQUE storage, key).
+    data = {
+        "owner": admin.id,
+        "storage": "local",
+        "key": "one.png",
+        "url": second.url,
+        "content_type": "image/png",
+        "bytes": 1,
+        "width": 1,
+        "height": 1,
+    }
+    response = office.post(f"/admin/assets/edit/?id={second.id}", data=data)
     assert "The database refused this change" in response.get_data(as_text=True)
-    assert db.session.get(BulletItem, second.id).text == "two"
+    assert db.session.get(Asset, second.id).key == "two.png"
     assert db.session.query(AuditEvent).count() == 0
 
 

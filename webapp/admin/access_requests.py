@@ -109,7 +109,7 @@ class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
             note=note,
             error=error,
             note_max=access.NOTE_MAX,
-            return_url=get_redirect_target() or self.get_url(".index_view"),
+            return_url=self._return_url(),
         )
         return body, status
 
@@ -121,6 +121,7 @@ class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
             abort(400)
         ids = parse_ids(request.form.getlist("rowid"))
         note = request.form.get("note", "")
+        return_url = self._return_url()  # read before the decision is committed: nothing may fail after it
         try:
             access.validate_note(note)
             decided, problems = access.decide_many(
@@ -130,4 +131,8 @@ class AccessRequestView(ReadOnlyRowsMixin, AdminModelView):
             db.session.rollback()
             return self._confirm(ids, decision, note, error.message, error.status)
         report([item.user.email for item in decided], problems, DONE[decision])
-        return redirect(get_redirect_target() or self.get_url(".index_view"))
+        return redirect(return_url)
+
+    def _return_url(self):
+        """The page to go back to: the form's ``url`` when safe (base.py drops one urlparse cannot read), else the list."""
+        return get_redirect_target() or self.get_url(".index_view")

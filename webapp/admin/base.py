@@ -2,11 +2,13 @@
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.helpers import is_safe_url
 from flask_admin.model.template import DeleteRowAction
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from ..extensions import db
 from ..permissions import admits_to_back_office
@@ -40,6 +42,34 @@ def request_memo(name):
     return memo
 
 
+def _is_readable_url(target):
+    """False for a return address Flask-Admin's own check cannot read: urlparse raises ValueError on "//[x"."""
+    try:
+        is_safe_url(target)
+    except ValueError:
+        return False
+    return True
+
+
+def forget_unreadable_return_url():
+    """Take a return address (``url``) that urlparse cannot read out of ``request.values``, so it counts as absent.
+
+    Flask-Admin's get_redirect_target() reads ``request.values["url"]`` through is_safe_url(), which raises on
+    such an address, and some views ask only after their change is committed (an action, a save, a delete):
+    a 500 over a stored change. Absent, every view returns to its list. Only ``values`` changes: a form field
+    named ``url`` (an asset's) still reads ``request.form``.
+    """
+    target = request.values.get("url")
+    if target is None or _is_readable_url(target):
+        return
+    request.values = CombinedMultiDict(
+        [
+            MultiDict([(key, value) for key, value in part.items(multi=True) if key != "url"])
+            for part in request.values.dicts
+        ]
+    )
+
+
 def _reading_only():
     """True for an auditor's request: every change is hidden (and refused by the gate and the view)."""
     return has_request_context() and current_user.is_authenticated and current_user.is_auditor
@@ -54,6 +84,11 @@ class AdminAccessMixin:
     """
 
     back_office_roles = ("admin", "auditor")
+
+    def _handle_view(self, name, **kwargs):
+        # Runs before every exposed method of every back-office view, so no view can trip on the address.
+        forget_unreadable_return_url()
+        return super()._handle_view(name, **kwargs)
 
     def is_accessible(self):
         # Asked once per view for the request itself, and again for every menu entry, its category and the
@@ -270,6 +305,15 @@ class AdminModelView(AdminAccessMixin, ListPageMixin, ListRowsMixin, ClientInput
             # The database refused the change (a duplicate or a missing reference); say so
             # without echoing the SQL.
             flash("The database refused this change: it conflicts with another record.", "error")
+            return True
+        if isinstance(exc, DataError | OverflowError):
+            # A value the form's checks let through and the column cannot hold (PostgreSQL's DataError; SQLite's
+            # driver raises OverflowError for an integer beyond 64 bits): the person's input, not a bug to trace.
+            current_app.logger.warning("The database refused a value of a back-office form: %s", type(exc).__name__)
+            flash(
+                "The database could not store a value of this form (a number or a text too large); nothing was changed.",
+                "error",
+            )
             return True
         return super().handle_view_exception(exc)
 

@@ -21,6 +21,7 @@ from ..resources.declaration import FILTERABLE
 from . import formatters, paging
 from .base import AdminModelView
 from .lookups import lookup
+from .ordered import PositionField, move_to_the_end
 
 TIMESTAMPS = ("created_at", "updated_at")
 
@@ -58,6 +59,9 @@ class DeclaredView(AdminModelView):
         if scope.relationship is None:
             # No relationship to pick from: the owner's (or parent's) id is typed.
             own[scope.column] = wtforms.IntegerField(self.column_labels[scope.column], [InputRequired()])
+        if self.resource.positioned:
+            column = self.resource.order.column
+            own[column] = PositionField(self.get_column_name(column), resource=self.resource, parent_field=scope.shown)
         for name, unbound in own.items():
             setattr(form_class, name, unbound)
         counter = min(getattr(form_class, name).creation_counter for name in self.form_order)
@@ -65,6 +69,17 @@ class DeclaredView(AdminModelView):
             getattr(form_class, name).creation_counter = counter + offset  # the declared order
         form_class.declared = declared
         return form_class
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if self.resource.positioned:
+            form[self.resource.order.column].place(form, model)
+
+    def on_model_delete(self, model):
+        super().on_model_delete(model)
+        if self.resource.positioned:
+            # Deleted from the end of its list, the row leaves the others 0..n-2 (Flask-Admin deletes it next).
+            move_to_the_end(self.resource, model.id, getattr(model, self.resource.parent.fk))
 
     def search_placeholder(self):
         return self.placeholder
@@ -344,7 +359,7 @@ def declared_view(resource, registry):
         column_formatters=cell_formatters(resource),
         column_formatters_export=export_formatters(resource),
         form_order=order,
-        form_columns=[name for name in order if name in pickers_ or name == "position"],
+        form_columns=[name for name in order if name in pickers_],  # the position is a PositionField
         form_ajax_refs=pickers_,
         placeholder=office.placeholder or placeholder[:1].upper() + placeholder[1:],
         __doc__=f"The {resource.plural} of every owner, from their declaration.",

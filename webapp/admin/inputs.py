@@ -9,9 +9,10 @@ anywhere were 500s. Each is read here the way the pages read them: ids through
 
 import functools
 
-from sqlalchemy import Unicode, or_
+from flask_admin.model.fields import AjaxSelectField
+from sqlalchemy import BigInteger, Integer, SmallInteger, Unicode, inspect, or_
 from sqlalchemy import cast as sql_cast
-from wtforms import StringField
+from wtforms import IntegerField, StringField, ValidationError
 from wtforms.fields.core import UnboundField
 
 from ..extensions import db
@@ -19,6 +20,10 @@ from ..ids import MAX_ID, parse_id, parse_ids
 from ..text import PlainText, has_control_characters, without_control_characters
 
 MAX_SEARCH_LENGTH = 100
+# The bits PostgreSQL stores in each integer type (SQLite stores 64 in any): its subclasses before Integer.
+INTEGER_BITS = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
+# What a picker sends for "none": an empty value, or Flask-Admin's blank choice.
+BLANK_PICKS = ("", "__None")
 
 
 def like_pattern(term):
@@ -46,6 +51,49 @@ def _validates(flt, value):
         return _usable(flt.clean(value))
     except (KeyError, ValueError, TypeError, OverflowError):
         return False
+
+
+class PickedRecord:
+    """A WTForms validator for an optional picker: empty means none; anything else must be a record it finds.
+
+    Flask-Admin's AjaxSelectField reads an id its loader cannot find ("99999", "abc") as no record,
+    which an optional picker then stores: a cover removed (and its image deleted) by a typo.
+    """
+
+    def __call__(self, form, field):
+        if field.data is None and field.raw_data and field.raw_data[0] not in BLANK_PICKS:
+            raise ValidationError("No such record.")
+
+
+class WholeNumberRange:
+    """A WTForms validator: an integer its column can hold, instead of the driver's overflow error on save."""
+
+    def __init__(self, bits):
+        self.low, self.high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def __call__(self, form, field):
+        if field.data is not None and not self.low <= field.data <= self.high:
+            raise ValidationError(f"Enter a whole number between {self.low} and {self.high}.")
+
+
+def integer_bits(model, name):
+    """How many bits the column behind the form field ``name`` holds (64 for a field without a column)."""
+    attribute = inspect(model).column_attrs.get(name)
+    column_type = attribute.columns[0].type if attribute is not None else BigInteger()
+    return next((bits for kind, bits in INTEGER_BITS if isinstance(column_type, kind)), 64)
+
+
+def _validators(unbound):
+    """The unbound field's validators, given by name or, as WTForms also takes them, second by position."""
+    return list((unbound.args[1] if len(unbound.args) > 1 else unbound.kwargs.get("validators")) or [])
+
+
+def _with_validator(unbound, validator):
+    validators = [*_validators(unbound), validator]
+    if len(unbound.args) > 1:
+        unbound.args = (unbound.args[0], validators, *unbound.args[2:])
+    else:
+        unbound.kwargs["validators"] = validators
 
 
 def _with_parsed_ids(handler):
@@ -108,10 +156,25 @@ class ClientInputMixin:
         return query, count_query, joins, count_joins
 
     def scaffold_form(self):
+        # Flask-Admin's own fields; a view's declared fields (declared.py) come with their own checks.
         form_class = super().scaffold_form()
-        for name, unbound in vars(form_class).items():
-            if isinstance(unbound, UnboundField) and issubclass(unbound.field_class, StringField):
-                validators = list(unbound.kwargs.get("validators") or [])
-                label = unbound.kwargs.get("label") or self.get_column_name(name)
-                unbound.kwargs["validators"] = [*validators, PlainText(str(label))]
+        for name, unbound in _unbound_fields(form_class):
+            if issubclass(unbound.field_class, StringField):
+                _with_validator(unbound, PlainText(str(unbound.kwargs.get("label") or self.get_column_name(name))))
+            elif issubclass(unbound.field_class, AjaxSelectField) and unbound.kwargs.get("allow_blank"):
+                _with_validator(unbound, PickedRecord())  # a required picker refuses an unknown id itself
         return form_class
+
+    def get_form(self):
+        # Every integer field, those a view adds to Flask-Admin's included (declared.py): once per form class.
+        form_class = super().get_form()
+        for name, unbound in _unbound_fields(form_class):
+            if issubclass(unbound.field_class, IntegerField) and not any(
+                isinstance(validator, WholeNumberRange) for validator in _validators(unbound)
+            ):
+                _with_validator(unbound, WholeNumberRange(integer_bits(self.model, name)))
+        return form_class
+
+
+def _unbound_fields(form_class):
+    return [(name, value) for name, value in vars(form_class).items() if isinstance(value, UnboundField)]
