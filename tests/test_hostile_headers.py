@@ -3,6 +3,8 @@
 import pytest
 from sqlalchemy import select
 
+from tests.plugins.google import google_settings
+from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Project
 
@@ -109,7 +111,8 @@ def test_the_access_request_export_writes_the_reason_as_plain_text(client, admin
 
 
 # Found by the hostile catalogue (tests/hostile/): the failed sign-in page came whole to an htmx request.
-def test_a_failed_sign_in_asked_by_htmx_is_a_fragment_and_a_toast(client):
+def test_a_failed_sign_in_asked_by_htmx_is_a_fragment_and_a_toast(app_config, issuer):
+    client = create_app({**app_config, **google_settings(issuer)}).test_client()
     response = client.get("/auth/google/callback?error=access_denied", headers=HX)
     assert response.status_code == 400
     assert "<html" not in response.get_data(as_text=True) and "toast" in response.headers["HX-Trigger"]
