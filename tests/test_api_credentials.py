@@ -1,9 +1,12 @@
 """API credentials: keys and Google tokens at the gate, CSRF only for cookies, refusals audited, keys kept out of logs."""
 
+import contextvars
 import logging
+import sys
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.plugins.api import bearer, expired_key, make_key
@@ -76,6 +79,33 @@ def test_a_read_only_key_cannot_write(api, approved_user):
     assert response.status_code == 403 and "read-only" in response.get_json()["error"]["message"]
 
 
+def options(app, path, secret=None):
+    """OPTIONS ``path``, through a plain Flask client in a fresh context, as the shared client sends requests.
+
+    The shared client checks every /api answer against the OpenAPI document, which describes
+    no OPTIONS (tests/api_support.py): these tests check the answer themselves.
+    """
+    client = FlaskClient(app, app.response_class)
+    return contextvars.Context().run(client.open, path, method="OPTIONS", headers=bearer(secret) if secret else {})
+
+
+# Finding F4a: OPTIONS with a valid key answered Flask's automatic 200 with an empty text/html body.
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [("/api/v1/me", {"GET", "HEAD", "OPTIONS"}), ("/api/v1/projects", {"GET", "HEAD", "OPTIONS", "POST"})],
+)
+def test_options_is_204_with_the_allowed_methods_and_no_body(app, approved_user, path, allowed):
+    response = options(app, path, make_key(approved_user))
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert set(response.allow) == allowed
+
+
+def test_options_without_a_credential_is_401_in_json(app):
+    response = options(app, "/api/v1/me")
+    assert response.status_code == 401 and response.get_json()["success"] is False
+
+
 def test_a_cookie_session_change_without_a_csrf_token_is_refused(client, sign_in, approved_user):
     sign_in.as_user(approved_user)
     response = client.post("/api/v1/projects", json={"name": "From a page"}, csrf=False)
@@ -130,6 +160,49 @@ class TestRateLimits:
         assert statuses == [401, 401, 429]
 
 
+class NotText(list):
+    """A JSON array standing as the e-mail address: the fake issuer derives the subject from ``.lower()``."""
+
+    def lower(self):
+        return "not-text"
+
+
+class NotTextNumber(int):
+    """A JSON number standing as the e-mail address (see NotText)."""
+
+    def lower(self):
+        return "not-text"
+
+
+def nested(depth):
+    """A list ``depth`` levels deep."""
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+# Signed by the issuer, so only the claims are wrong (issuer.mint_id_token's keywords).
+UNUSABLE_CLAIMS = {
+    "email a list": {"email": NotText(["nina@example.org"])},
+    "email a number": {"email": NotTextNumber(5)},
+    "email over 320 characters": {"email": "n" * 320 + "@example.org"},
+    "email with a NUL": {"email": "nina\x00@example.org"},
+    "email with a line break": {"email": "nina@example.org\nBcc: x@example.org"},
+    "hd not text": {"hd": 5},
+    "hd an object": {"hd": {"domain": "example.org"}},
+    "hd with a NUL": {"hd": "example.org\x00"},
+    "sub over 255 characters": {"sub": "1" * 256},
+    "sub empty": {"sub": ""},
+    "sub with a NUL": {"sub": "1\x00"},
+    "name a list": {"name": ["Nina"]},
+    "name an object": {"name": {"first": "Nina"}},
+    "picture an object": {"picture": {"url": "https://example.org/p.png"}},
+    "picture over 1000 characters": {"picture": "https://example.org/" + "p" * 1000},
+    "picture not a web address": {"picture": "javascript:alert(1)"},
+}
+
+
 class TestGoogleTokens:
     """POST /api/v1/auth/google: a Google ID token becomes a 24-hour bearer token, under the web sign-in's rules."""
 
@@ -181,6 +254,35 @@ class TestGoogleTokens:
     def test_an_unverified_email_is_403(self, api, issuer):
         response = self.exchange(api, issuer.mint_id_token("nina@example.org", email_verified=False))
         assert response.status_code == 403
+
+    # Finding F6: a token with a genuine signature but claims of the wrong type or size, or with
+    # control characters, crashed the sign-in with a 500 (AttributeError, DataError, ValueError).
+    @pytest.mark.parametrize("claims", UNUSABLE_CLAIMS.values(), ids=UNUSABLE_CLAIMS.keys())
+    def test_a_signed_id_token_with_unusable_claims_is_401(self, api, issuer, caplog, claims):
+        claims = dict(claims)
+        email = claims.pop("email", "nina@example.org")
+        with caplog.at_level(logging.WARNING):
+            response = self.exchange(api, issuer.mint_id_token(email, **claims))
+        assert response.status_code == 401 and response.get_json()["success"] is False
+        assert response.get_json()["error"]["message"] == "The Google ID token is not valid for this app."
+        assert "claim is not usable" in caplog.text
+        assert db.session.scalars(select(User)).all() == []
+
+    def test_a_signed_id_token_nested_too_deeply_is_401(self, api, issuer):
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(20_000)  # only to let the test encode it; the app decodes under the usual limit
+        try:
+            id_token = issuer.mint_id_token("nina@example.org", name=nested(5_000))
+        finally:
+            sys.setrecursionlimit(limit)
+        response = self.exchange(api, id_token)
+        assert response.status_code == 401 and response.get_json()["success"] is False
+        assert db.session.scalars(select(User)).all() == []
+
+    def test_control_characters_are_dropped_from_the_name(self, api, issuer):
+        id_token = issuer.mint_id_token("nina@example.org", name="Ni\x00na\x1b[31m\nRoe\u202e")
+        assert self.exchange(api, id_token).status_code == 403  # a newcomer: pending
+        assert db.session.scalar(select(User.name)) == "Nina[31mRoe"
 
     @pytest.mark.parametrize("payload", [{}, {"id_token": 5}, {"id_token": "not.a.jwt"}])
     def test_a_malformed_request_is_a_4xx(self, api, payload):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.plugins.google import google_settings
 from webapp.auth.google import accepted_issuers
 from webapp.extensions import db
+from webapp.logs import TextFormatter
 from webapp.models import AuditEvent, User
 
 
@@ -65,6 +66,32 @@ def test_provider_fault_ends_on_a_friendly_page(google, caplog, fault):
     claims, status, message, reason = fault
     response = google.sign_in("quinn@example.org", **claims)
     assert_failed_safely(google.client, response, caplog, status, message, reason)
+
+
+# Finding F6: claims of the wrong type or size, or with control characters, in a token Google
+# signed, crashed the callback with a 500 (AttributeError, DataError, psycopg2's NUL ValueError).
+UNUSABLE_CLAIMS = {
+    "email not text": {"email": ["quinn@example.org"], "sub": "1"},
+    "email over 320 characters": {"email": "q" * 320 + "@example.org"},
+    "email with a NUL": {"email": "quinn\x00@example.org"},
+    "hd not text": {"hd": 5},
+    "sub over 255 characters": {"sub": "1" * 256},
+    "name a list": {"name": ["Quinn"]},
+    "picture an object": {"picture": {"url": "https://example.org/q.png"}},
+}
+
+
+@pytest.mark.parametrize("claims", UNUSABLE_CLAIMS.values(), ids=UNUSABLE_CLAIMS.keys())
+def test_unusable_claims_end_on_a_friendly_page(google, caplog, claims):
+    claims = {"email": "quinn@example.org", **claims}
+    response = google.sign_in(claims.pop("email"), **claims)
+    assert_failed_safely(google.client, response, caplog, 400, "did not complete", "claim is not usable")
+    assert db.session.scalar(select(AuditEvent.details))["reason"] == "invalid_claims"
+
+
+def test_control_characters_are_dropped_from_the_name(google):
+    assert google.sign_in("quinn@example.org", name="Qu\x00inn\u2028\x1b[2J").status_code == 302
+    assert db.session.scalar(select(User.name)) == "Quinn[2J"
 
 
 @pytest.mark.parametrize("state", [None, "", "forged-" + secrets.token_urlsafe(8)], ids=["missing", "empty", "forged"])
@@ -138,6 +165,17 @@ def test_provider_with_broken_discovery_document(app, app_config, caplog):
     client = create_app(app_config).test_client()
     response = client.get("/auth/google")
     assert_failed_safely(client, response, caplog, 502, "Google cannot be reached", "404")
+
+
+def test_the_providers_words_stay_on_their_line_in_the_log(google, caplog):
+    # Finding F5: the reason quotes the callback's error_description, which any client can write.
+    forged = "1999-12-31 23:59:59,000 ERROR [x] webapp: Exception on /api/v1/projects [POST]"
+    query = {"state": "s", "error": "server_error", "error_description": f"busy\r\n{forged}"}
+    response = google.client.get("/auth/google/callback", query_string=query)
+    assert_failed_safely(google.client, response, caplog, 400, "Google could not sign you in.", "busy")
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("Sign-in failed")]
+    line = TextFormatter().format(record)
+    assert "\n" not in line and "\r" not in line and f"(busy\\r\\n{forged})" in line
 
 
 def test_google_tokens_may_name_their_issuer_without_the_scheme():

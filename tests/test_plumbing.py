@@ -1,15 +1,19 @@
 """Cross-cutting behaviour: health checks, page vs partial, error pages, request ids, security headers."""
 
+import json
 import logging
 import socket
+import sys
 import threading
 import time
+from urllib.parse import quote
 
 import pytest
 from flask import abort
 
 from tests.conftest import app_overrides
 from webapp import create_app
+from webapp.logs import TextFormatter
 from webapp.permissions import public
 
 HX = {"HX-Request": "true"}
@@ -172,6 +176,61 @@ def test_request_id_is_echoed_and_logged(client, caplog):
     assert line.request_id == "abc-123"
     assert (line.method, line.path, line.status) == ("GET", "/health", 200)
     assert line.duration_ms >= 0
+
+
+def written_line(record):
+    """``record`` as the app's own handler writes it (the text format outside production)."""
+    handler = next(h for h in logging.getLogger().handlers if isinstance(h.formatter, TextFormatter))
+    return handler.format(record)
+
+
+# Finding F5: a path with encoded line breaks wrote a forged "ERROR ... Exception on" line and a
+# "Traceback" line into the text log.
+def test_a_client_cannot_forge_a_line_of_the_text_log(client, caplog):
+    forged = "2026-12-05 14:00:00,000 ERROR [x] webapp: Exception on /api/v1/projects [POST]"
+    with caplog.at_level(logging.INFO, logger="webapp.request"):
+        client.get("/api/v1/me%0a" + quote(forged) + "%0d%0aTraceback%20(most%20recent%20call%20last):%1b[2J")
+    line = written_line(next(r for r in caplog.records if r.name == "webapp.request"))
+    assert "\n" not in line and "\r" not in line and "\x1b" not in line
+    assert f"GET /api/v1/me\\n{forged}\\r\\nTraceback (most recent call last):\\x1b[2J 404" in line
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("a\r\nb\tc", "a\\r\\nb\\tc"),
+        ("\x00\x1b[31m\x7f\x85", "\\x00\\x1b[31m\\x7f\\x85"),
+        ("line\u2028separator\u2029", "line\\u2028separator\\u2029"),
+        ("Zoë\u00a0Ünal — café", "Zoë\u00a0Ünal — café"),  # printable text, and a no-break space, stay as they are
+    ],
+)
+def test_the_text_log_writes_control_characters_as_escapes(text, written):
+    record = logging.makeLogRecord({"name": "webapp", "msg": "Sign-in failed: %s", "args": (text,), "request_id": "-"})
+    assert TextFormatter().format(record).endswith(f"webapp: Sign-in failed: {written}")
+
+
+def test_an_exceptions_message_stays_on_its_line_in_a_traceback():
+    try:
+        try:
+            raise KeyError("first")
+        except KeyError as error:
+            raise ValueError("bad input\n1999-12-31 14:00:00,000 ERROR [x] webapp: forged") from error
+    except ValueError:
+        record = logging.makeLogRecord(
+            {"name": "webapp", "msg": "Exception on /", "exc_info": sys.exc_info(), "request_id": "-"}
+        )
+    lines = TextFormatter().format(record).splitlines()
+    assert not any(line.startswith("1999-12-31") for line in lines)
+    assert "ValueError: bad input\\n1999-12-31 14:00:00,000 ERROR [x] webapp: forged" in lines
+    assert "Traceback (most recent call last):" in lines and "KeyError: 'first'" in lines
+
+
+def test_the_json_log_keeps_the_message_as_it_was(app):
+    from webapp.logs import JSONFormatter
+
+    record = logging.makeLogRecord({"name": "webapp.request", "msg": "GET %s 404", "args": ("/a\nb",)})
+    line = JSONFormatter().format(record)
+    assert "\n" not in line and json.loads(line)["message"] == "GET /a\nb 404"
 
 
 def test_malformed_request_id_is_replaced(client):

@@ -13,9 +13,25 @@ from . import extensions
 __version__ = "0.1.0"
 
 
+class Hyperdesk(Flask):
+    """Flask, answering OPTIONS (for every route, pages and API) with 204 No Content."""
+
+    def make_default_options_response(self):
+        """The methods the URL allows, in ``Allow``, and nothing else.
+
+        Flask's own answer is a 200 with an empty text/html body, which is not JSON under
+        /api. There is no body to describe (no CORS: the API is same-origin or bearer-only),
+        so there is no content type either.
+        """
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
+
+
 def create_app(overrides=None):
     """Build the app from the environment (and ``.env`` in development), then ``overrides``."""
-    app = Flask(
+    app = Hyperdesk(
         __name__,
         template_folder="../templates",
         static_folder="../static",

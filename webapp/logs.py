@@ -5,6 +5,7 @@ import logging
 import re
 import sys
 import time
+import traceback
 import uuid
 
 from flask import g, has_request_context, request
@@ -64,6 +65,42 @@ class JSONFormatter(logging.Formatter):
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+# What could end a line or rewrite a terminal: C0 and C1 controls (CR, LF, ESC, NUL...) and Unicode's separators.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text):
+    """``text`` with every control character written as its escape (``\\n``, ``\\x1b``), so it stays on one line."""
+    if text.isprintable():
+        return text  # the usual case, decided in C: a request line pays no more than this
+    return CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT, where a client's words cannot start a line of their own.
+
+    Messages quote what clients send (a path, a provider's error): each is kept on its line,
+    so no request can write a forged line (an ERROR, a traceback) into the log. A traceback
+    keeps its lines, but each exception's own message in it is kept on one line too.
+    """
+
+    def __init__(self):
+        super().__init__(TEXT_FORMAT)
+
+    def formatMessage(self, record):
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei):
+        text = super().formatException(ei)
+        error, seen = ei[1], set()
+        while error is not None and id(error) not in seen:  # the exception, then what caused it
+            seen.add(id(error))
+            described = "".join(traceback.format_exception_only(error)).rstrip("\n")
+            if not described.isprintable():
+                text = text.replace(described, one_line(described))
+            error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+        return text
 
 
 def configure_logging(app):
@@ -79,7 +116,7 @@ def configure_logging(app):
     if app.config["LOG_FORMAT"] == "json":
         handler.setFormatter(JSONFormatter())
     else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(TextFormatter())
     root.setLevel(app.config["LOG_LEVEL"])
     if app.config["APP_ENV"] == "production":
         # No format here names the calling function, thread or process: skip finding them for every

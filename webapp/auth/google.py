@@ -6,20 +6,32 @@ start: it is a sixth of a worker's memory and most requests never need it.
 
 from flask import current_app
 
-from ..services.accounts import Identity
+from ..models import User
+from ..services.accounts import Identity, is_email_address
 
 CLIENT_KEY = "hyperdesk.google_client"
 HTTP_TIMEOUT_SECONDS = 10
 GOOGLE_ISSUER = "https://accounts.google.com"
 UNAVAILABLE_MESSAGE = "Google cannot be reached right now. Please try again in a moment."
+ID_TOKEN_REFUSED = "The Google ID token is not valid for this app."
+# What the users table holds; a longer claim is refused here rather than failing at the insert.
+SUB_LENGTH = User.__table__.c.google_sub.type.length
+EMAIL_LENGTH = User.__table__.c.email.type.length
+NAME_LENGTH = User.__table__.c.name.type.length
+PICTURE_LENGTH = User.__table__.c.picture_url.type.length
+DOMAIN_LENGTH = 253  # the longest DNS name
 
 
 def refused_errors():
-    """What a refused or forged state, a provider error or an invalid ID token raises."""
+    """What a refused or forged state, a provider error or an invalid ID token raises.
+
+    An ID token whose payload nests deeper than the JSON parser goes raises RecursionError
+    (the signature is checked first, so only a provider, or a stand-in for one, can send it).
+    """
     from authlib.common.errors import AuthlibBaseError
     from joserfc.errors import JoseError
 
-    return (AuthlibBaseError, JoseError)
+    return (AuthlibBaseError, JoseError, RecursionError)
 
 
 def unavailable_errors():
@@ -136,14 +148,18 @@ def verify_id_token(id_token):
             claims_cls=CodeIDToken,
         )
     except refused_errors() as error:
-        raise SignInFailed(
-            f"ID token refused: {error!r}", "The Google ID token is not valid for this app.", 401, "answer_refused"
-        ) from error
+        raise SignInFailed(f"ID token refused: {error!r}", ID_TOKEN_REFUSED, 401, "answer_refused") from error
     except unavailable_errors() as error:
         raise SignInFailed(
             f"cannot check the ID token: {error!r}", UNAVAILABLE_MESSAGE, 502, "provider_unavailable"
         ) from error
-    return verify(claims, current_app.config["GOOGLE_HOSTED_DOMAIN"])
+    try:
+        return verify(claims, current_app.config["GOOGLE_HOSTED_DOMAIN"])
+    except SignInFailed as failed:
+        if failed.kind != "invalid_claims":
+            raise
+        # A token with unusable claims is as invalid as one with a bad signature: 401, as those.
+        raise SignInFailed(failed.reason, ID_TOKEN_REFUSED, 401, failed.kind) from None
 
 
 def accepted_issuers(issuer):
@@ -154,12 +170,12 @@ def accepted_issuers(issuer):
 
 
 def verify(claims, hosted_domain):
-    """Accept only verified e-mail addresses, from the hosted domain when one is required."""
-    email = (claims.get("email") or "").strip().lower()
-    if not email or "@" not in email:
-        raise SignInFailed(
-            "no e-mail address in the ID token", "Google did not share your e-mail address.", kind="no_email"
-        )
+    """Accept only verified e-mail addresses, from the hosted domain when one is required.
+
+    Every claim used is checked here, for its type, length and characters, before anything
+    stores or compares it: a signed token may still carry anything its issuer put in it.
+    """
+    email = checked_email(claims)
     if claims.get("email_verified") not in (True, "true"):
         raise SignInFailed(
             f"unverified e-mail {email}",
@@ -167,7 +183,11 @@ def verify(claims, hosted_domain):
             kind="unverified_email",
             email=email,
         )
-    if hosted_domain and (claims.get("hd") or "").lower() != hosted_domain:
+    sub = _text_claim(claims, "sub", SUB_LENGTH, required=True)
+    if not sub.isascii():
+        raise _invalid_claim("sub")
+    token_domain = (_text_claim(claims, "hd", DOMAIN_LENGTH) or "").strip().lower()
+    if hosted_domain and token_domain != hosted_domain:
         raise SignInFailed(
             f"hosted domain {claims.get('hd')!r} is not {hosted_domain!r}",
             f"Please sign in with your {hosted_domain} account.",
@@ -176,8 +196,53 @@ def verify(claims, hosted_domain):
         )
     return Identity(
         email=email,
-        sub=str(claims["sub"]),
-        name=(claims.get("name") or "").strip()[:200],
-        picture_url=claims.get("picture"),
-        hosted_domain=(claims.get("hd") or "").strip().lower() or None,
+        sub=sub,
+        name=display_name(claims),
+        picture_url=checked_picture(claims),
+        hosted_domain=token_domain or None,
     )
+
+
+def checked_email(claims):
+    """The token's e-mail address, lower case; refused when absent or not one plain address."""
+    email = claims.get("email")
+    if email is None or email == "":
+        raise SignInFailed(
+            "no e-mail address in the ID token", "Google did not share your e-mail address.", kind="no_email"
+        )
+    if not isinstance(email, str) or not is_email_address(email.strip()):
+        raise _invalid_claim("email")
+    return email.strip().lower()
+
+
+def display_name(claims):
+    """The token's name for display: control and formatting characters dropped, cut to the column's length."""
+    name = claims.get("name")
+    if name is None:
+        return ""
+    if not isinstance(name, str):
+        raise _invalid_claim("name")
+    return "".join(char for char in name if char.isprintable()).strip()[:NAME_LENGTH]
+
+
+def checked_picture(claims):
+    """The token's picture, an http(s) address (None when absent)."""
+    picture = _text_claim(claims, "picture", PICTURE_LENGTH)
+    if picture is not None and not picture.startswith(("https://", "http://")):
+        raise _invalid_claim("picture")
+    return picture
+
+
+def _text_claim(claims, name, max_length, required=False):
+    """A text claim (None when absent and optional): no other type, nothing longer, no control characters."""
+    value = claims.get(name)
+    if not required and (value is None or value == ""):
+        return None
+    if not isinstance(value, str) or not value or len(value) > max_length or not value.isprintable():
+        raise _invalid_claim(name)
+    return value
+
+
+def _invalid_claim(name):
+    # The claim's value stays out of the reason: it may be anything, of any size.
+    return SignInFailed(f"the ID token's {name!r} claim is not usable", kind="invalid_claims")
