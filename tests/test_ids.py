@@ -1,8 +1,10 @@
 """Ids sent by clients: ASCII digits within 64 bits are ids; anything else is a 404 or ignored, never a 500."""
 
+import re
+
 import pytest
 
-from webapp.ids import MAX_ID, parse_id, parse_ids
+from webapp.ids import MAX_ID, IdConverter, parse_id, parse_ids
 
 HX = {"HX-Request": "true"}
 
@@ -58,3 +60,26 @@ def test_reorder_ignores_unicode_digits_and_huge_ids(client, approved_user, sign
     response = client.post(f"/specifications/{spec.id}/items/order", data=data, headers=HX)
     assert response.status_code == 200
     assert [item.text for item in sorted(spec.items, key=lambda item: item.position)] == ["two", "one"]
+
+
+# The route converter's pattern and parse_id must agree: a value the pattern takes and parse_id refuses
+# made Werkzeug answer 405 instead of 404 for every method but GET.
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0",
+        "00",
+        "1",
+        "01",
+        "0000000000000000001",
+        "999999999999999999",
+        "9223372036854775807",
+        "9223372036854775808",
+        "9223372036854775799",
+        "09223372036854775807",
+        "99999999999999999999",
+        "18446744073709551616",
+    ],
+)
+def test_the_route_pattern_takes_exactly_the_ids_parse_id_reads(value):
+    assert (re.fullmatch(IdConverter.regex, value) is not None) == (parse_id(value) is not None)

@@ -23,10 +23,22 @@ def parse_ids(values):
     return list(dict.fromkeys(number for number in map(parse_id, values) if number is not None))
 
 
+def _at_most(bound):
+    """A regex for the strings of ``len(bound)`` digits whose value is at most ``bound``."""
+    choices = [bound]
+    for index, digit in enumerate(bound):
+        if digit != "0":
+            rest = len(bound) - index - 1
+            choices.append(bound[:index] + f"[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    return "|".join(choices)
+
+
 class IdConverter(BaseConverter):
     """``<id:name>`` in a route: a record id, else the route does not match (a 404)."""
 
-    regex = r"[0-9]{1,%d}" % MAX_DIGITS
+    # Exactly what parse_id reads (not all zeros, at most MAX_ID), so to_python never refuses: Werkzeug
+    # checks a route's methods before its converters, and a refusal there made PATCH /x/0 a 405, not a 404.
+    regex = r"(?!0+(?![0-9]))(?:[0-9]{1,%d}(?![0-9])|%s)" % (MAX_DIGITS - 1, _at_most(str(MAX_ID)))
 
     def to_python(self, value):
         number = parse_id(value)
