@@ -6,7 +6,7 @@ from sqlalchemy import text
 from tests.api_typed import app  # noqa: F401  (jobs get their API: the server fault below breaks a job row)
 from tests.plugins.api import make_key
 from tests.typed_models import job
-from webapp.api.envelope import CODES
+from webapp.api.envelope import CODES, echoed_name, failure
 from webapp.extensions import db
 
 
@@ -121,3 +121,17 @@ class TestRateLimit:
         caller = api(make_key(approved_user))
         assert caller.get("/api/v1/me").status_code == 200
         check_envelope(caller.get("/api/v1/me"), 429)
+
+
+# Black-box sweep F1: a lone surrogate (JSON "\ud800" decodes to one) in an answer made it fail to encode (a 500).
+def test_the_envelope_encodes_lone_surrogates_as_json_escapes(app):
+    with app.test_request_context("/api/v1/projects"):
+        response = failure(422, "Caf\u00e9 \ud800", {"\udc00": "x"})
+    assert b"Caf\xc3\xa9" in response.get_data()  # other text stays UTF-8
+    assert response.get_json()["error"]["message"] == "Caf\u00e9 \ud800"
+    assert response.get_json()["error"]["details"] == {"\udc00": ["x"]}
+
+
+def test_echoed_names_are_cut_and_spell_out_lone_surrogates():
+    assert echoed_name("a\ud800b" + "c" * 100) == "a\\ud800b" + "c" * 37
+    assert echoed_name("Caf\u00e9") == "Caf\u00e9"

@@ -1,5 +1,7 @@
 """Hostile input under /api: always a JSON 4xx, never HTML, never a 5xx, and nothing stored."""
 
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -111,3 +113,114 @@ def test_json_nested_too_deeply_is_a_400(caller, raw):
     )
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
     assert db.session.scalars(select(Project)).all() == []
+
+
+def send_raw(caller, method, path, data, content_type="application/json", **kwargs):
+    """``data`` as the body, byte for byte (a JSON escape such as \\ud800 stays as the client wrote it)."""
+    headers = {**caller.headers, "Content-Type": content_type, **kwargs.pop("headers", {})}
+    return caller.client.open(path, method=method, data=data, headers=headers, csrf=False, **kwargs)
+
+
+def check_refused(response, status):
+    """A JSON refusal with ``status``: the envelope, never a page or a trace."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == status, page[:300]
+    assert response.mimetype == "application/json" and "Traceback" not in page
+    assert response.get_json()["success"] is False
+    return response.get_json()["error"]
+
+
+@pytest.fixture
+def tree(make, approved_user):
+    """A project of the caller's with a specification holding one item."""
+    project = make.project(approved_user, name="Kept")
+    specification = make.specification(project, title="Kept spec")
+    (item,) = make.bullet_items(specification, "Kept item")
+    return project, specification, item
+
+
+def snapshot(tree):
+    """What the rows of ``tree`` hold now, read again from the database."""
+    db.session.expire_all()
+    project, specification, item = tree
+    return (project.name, project.updated_at, specification.title, item.text, db.session.query(Project).count())
+
+
+# Black-box sweep F1: a member name with a lone surrogate was echoed into details and the answer failed to encode (500).
+@pytest.mark.parametrize(
+    "method, path, values",
+    [
+        ("POST", "/api/v1/projects", '"name": "x"'),
+        ("PATCH", "/api/v1/projects/{project}", '"name": "x"'),
+        ("POST", "/api/v1/projects/{project}/specifications", '"title": "x"'),
+        ("PATCH", "/api/v1/specifications/{specification}", '"title": "x"'),
+        ("POST", "/api/v1/specifications/{specification}/items", '"text": "x"'),
+        ("PATCH", "/api/v1/items/{item}", '"text": "x"'),
+    ],
+)
+def test_a_member_name_with_a_lone_surrogate_is_422_naming_it(caller, tree, method, path, values):
+    project, specification, item = tree
+    before = snapshot(tree)
+    url = path.format(project=project.id, specification=specification.id, item=item.id)
+    response = send_raw(caller, method, url, '{%s, "\\ud800": 1}' % values)
+    error = check_refused(response, 422)
+    assert error["details"] == {"\\ud800": ["This field does not exist or cannot be set."]}
+    assert snapshot(tree) == before
+
+
+# Black-box sweep F1: unknown member names were echoed at full length (five 1 MB names made a 5 MB answer).
+def test_long_unknown_member_names_are_echoed_cut_to_40_characters(caller):
+    payload = {"name": "x", **{letter * 200_000: 1 for letter in "abcde"}}
+    response = caller.post("/api/v1/projects", json=payload)
+    error = check_refused(response, 422)
+    assert sorted(error["details"]) == [letter * 40 for letter in "abcde"]
+    assert len(response.get_data()) < 2000
+    assert db.session.scalars(select(Project)).all() == []
+
+
+def test_query_parameter_names_are_echoed_cut_to_40_characters(caller):
+    error = check_refused(caller.get("/api/v1/projects?%ED%A0%80=1&" + "p" * 100 + "=1"), 422)
+    assert "p" * 40 in error["details"] and all(len(name) <= 40 for name in error["details"])
+
+
+# Black-box sweep F7a: a multipart body the parser could not read was taken as "no members" (PATCH: 200, no change).
+@pytest.mark.parametrize(
+    "method, content_type",
+    [
+        ("PATCH", "multipart/form-data; boundary=xyz"),
+        ("PATCH", "multipart/form-data"),
+        ("POST", "multipart/form-data; boundary=xyz"),
+    ],
+)
+def test_a_garbled_multipart_body_is_400(caller, tree, method, content_type):
+    before = snapshot(tree)
+    url = f"/api/v1/projects/{tree[0].id}" if method == "PATCH" else "/api/v1/projects"
+    error = check_refused(send_raw(caller, method, url, b"garbage", content_type), 400)
+    assert "multipart/form-data" in error["message"]
+    assert snapshot(tree) == before
+
+
+# Black-box sweep F7b: a chunked body (no Content-Length) beyond the limit was cut there and read as malformed JSON (400).
+def test_an_oversized_chunked_body_is_413(app, caller):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = send_raw(
+        caller,
+        "POST",
+        "/api/v1/projects",
+        None,
+        input_stream=io.BytesIO(b'{"name": "' + b"x" * 4096 + b'"}'),
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # as gunicorn says of a chunked body it delimits
+    )
+    assert check_refused(response, 413)["code"] == "too_large"
+    assert db.session.scalars(select(Project)).all() == []
+
+
+# A route id the converter refused (0, beyond 64 bits) was 404 on GET but 405 on PATCH and DELETE:
+# Werkzeug checks methods before converters, so IdConverter.regex now matches exactly what parse_id reads.
+@pytest.mark.parametrize("record_id", ["0", "00", "9223372036854775808", "99999999999999999999"])
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_an_id_no_row_can_have_is_404_on_every_method(caller, tree, method, record_id):
+    before = snapshot(tree)
+    check_refused(caller.open(method, f"/api/v1/projects/{record_id}", json={"name": "x"}), 404)
+    assert snapshot(tree) == before

@@ -235,3 +235,38 @@ def test_the_accounts_and_requests_lists_refuse_a_parameter_they_do_not_take(api
     assert response.status_code == 422
     [(name, [message])] = response.get_json()["error"]["details"].items()
     assert name == path.rpartition("?")[2].partition("=")[0] and "it takes" in message and "limit" in message
+
+
+# Black-box sweep F7d: ?limit=1 on a hand-ordered list answered every row with meta.limit 1.
+@pytest.mark.parametrize("query", ["limit=1", "after=1", "limit=x"])
+def test_a_hand_ordered_list_takes_no_paging_parameters(caller, alice, make, query):
+    specification = make.specification(make.project(alice))
+    make.bullet_items(specification, "One", "Two")
+    response = caller.get(f"/api/v1/specifications/{specification.id}/items?{query}")
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["details"]) == [query.partition("=")[0]]
+
+
+def test_a_hand_ordered_list_answers_every_row_in_order(caller, alice, make):
+    specification = make.specification(make.project(alice))
+    make.bullet_items(specification, *[f"Item {n}" for n in range(30)])
+    response = caller.get(f"/api/v1/specifications/{specification.id}/items")
+    assert [row["text"] for row in response.get_json()["data"]] == [f"Item {n}" for n in range(30)]
+    assert response.get_json()["meta"]["next"] is None
+
+
+# Black-box sweep F7g: scope=all from someone who is not an administrator silently listed their own rows only.
+def test_scope_all_from_a_non_administrator_is_422_naming_scope(caller, alice, make):
+    make.project(alice, name="Mine")
+    make.project(make.user(), name="Theirs")
+    response = caller.get("/api/v1/projects?scope=all")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {
+        "scope": ["Only administrators can list every owner's rows; use mine."]
+    }
+    assert titles_of(caller.get("/api/v1/projects?scope=mine")) == ["Mine"]
+
+
+def titles_of(response):
+    assert response.status_code == 200, response.get_json()
+    return [row["name"] for row in response.get_json()["data"]]

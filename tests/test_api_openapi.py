@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -115,3 +116,42 @@ def test_the_docs_page_loads_swagger_ui_from_this_site_under_the_csp(client):
     assert scripts and all(f'nonce="{nonce}"' in tag and 'src="/static/' in tag for tag in scripts)
     assert "http" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', html))
     assert client.get("/static/vendor/swagger-ui-5.32.0/swagger-ui-bundle.js").status_code == 200
+
+
+# Black-box sweep F7e: the document said its own answer came in the success envelope; it is the bare document.
+def test_the_document_describes_itself_as_served(client, app):
+    schema = document(app)["paths"]["/api/v1/openapi.json"]["get"]["responses"]["200"]["content"]
+    schema = schema["application/json"]["schema"]
+    assert "success" not in schema["properties"] and {"openapi", "info", "paths"} <= set(schema["required"])
+    Draft202012Validator(schema).validate(client.get("/api/v1/openapi.json").get_json())
+
+
+# Black-box sweep F3: actions without inputs take nothing, or an empty object; those with a note take only the note.
+@pytest.mark.parametrize(
+    "path, members",
+    [
+        ("/api/v1/users/{user_id}/make-admin", set()),
+        ("/api/v1/users/{user_id}/revoke-admin", set()),
+        ("/api/v1/users/{user_id}/reinstate", set()),
+        ("/api/v1/settings/reset", set()),
+        ("/api/v1/users/{user_id}/suspend", {"note"}),
+        ("/api/v1/access-requests/{request_id}/approve", {"note"}),
+        ("/api/v1/access-requests/{request_id}/reject", {"note"}),
+    ],
+)
+def test_action_bodies_are_documented_as_refused_beyond_their_members(app, path, members):
+    operation = document(app)["paths"][path]["post"]
+    body = operation["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert body["required"] is False
+    assert set(schema["properties"]) == members and schema["additionalProperties"] is False
+    assert {"413", "415", "422"} <= set(operation["responses"])
+
+
+# Black-box sweep F7d: a hand-ordered list is not paged, so it documents no limit or cursor.
+def test_a_hand_ordered_list_documents_no_paging(app):
+    operation = document(app)["paths"]["/api/v1/specifications/{parent_id}/items"]["get"]
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    assert "limit" not in names and "after" not in names
+    paged = document(app)["paths"]["/api/v1/projects"]["get"]
+    assert {"limit", "after"} <= {parameter["name"] for parameter in paged["parameters"]}

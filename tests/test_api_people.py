@@ -169,3 +169,169 @@ def test_queue_and_account_lists_use_at_most_three_statements(api, admin, make, 
         with count_queries() as counter:
             assert caller.get(f"{path}?limit=100").status_code == 200
         assert counter.count <= 3, counter.statements
+
+
+def account(user_id):
+    """The account's (status, role) as stored now."""
+    db.session.expire_all()
+    person = db.session.get(User, user_id)
+    return person.status, person.role
+
+
+def audited():
+    return db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("user.%"))).all()
+
+
+def send(caller, path, data, content_type):
+    return caller.client.post(path, data=data, headers={**caller.headers, "Content-Type": content_type}, csrf=False)
+
+
+# Black-box sweep F3: these actions never read their body, so any body (text, broken JSON) was accepted and acted on.
+@pytest.mark.parametrize(
+    "data, content_type, status",
+    [
+        ("hello", "text/plain", 415),
+        ("{garbage", "application/json", 400),
+        ("[]", "application/json", 400),
+        ('{"notes": "typo"}', "application/json", 422),
+        ("note=hi", "application/x-www-form-urlencoded", 415),
+    ],
+)
+@pytest.mark.parametrize(
+    "action, starting",
+    [("make-admin", "approved"), ("revoke-admin", "approved"), ("reinstate", "suspended"), ("suspend", "approved")],
+)
+def test_an_account_action_with_a_bad_body_changes_nothing(
+    api, admin, make, data, content_type, status, action, starting
+):
+    person = make.user(status=starting, role="admin" if action == "revoke-admin" else "user")
+    before = account(person.id)
+    response = send(api(admin), f"/api/v1/users/{person.id}/{action}", data, content_type)
+    assert response.status_code == status, response.get_json()
+    assert response.get_json()["success"] is False
+    if status == 422:
+        assert response.get_json()["error"]["details"] == {"notes": ["This field does not exist or cannot be set."]}
+    assert account(person.id) == before and audited() == []
+
+
+@pytest.mark.parametrize("action", ["make-admin", "revoke-admin", "reinstate"])
+def test_an_account_action_without_inputs_refuses_a_note(api, admin, make, action):
+    person = make.user(status="suspended" if action == "reinstate" else "approved", role="admin")
+    before = account(person.id)
+    response = api(admin).post(f"/api/v1/users/{person.id}/{action}", json={"note": "why"})
+    assert response.status_code == 422 and set(response.get_json()["error"]["details"]) == {"note"}
+    assert account(person.id) == before and audited() == []
+
+
+@pytest.mark.parametrize("payload", [None, {}])
+def test_an_account_action_takes_no_body_or_an_empty_object(api, admin, make, payload):
+    person = make.user(status="approved")
+    response = api(admin).post(f"/api/v1/users/{person.id}/make-admin", json=payload)
+    assert response.status_code == 200 and response.get_json()["data"]["is_admin"] is True
+    assert account(person.id) == (AccountStatus.approved, Role.admin)
+
+
+def test_an_oversized_body_on_an_account_action_is_413(app, api, admin, make):
+    person = make.user(status="approved")
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = send(api(admin), f"/api/v1/users/{person.id}/make-admin", "{}" + " " * 4096, "application/json")
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
+    assert account(person.id) == (AccountStatus.approved, Role.user)
+
+
+# Black-box sweep F3: a misspelt member was ignored (the account was suspended, the note lost).
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_decision_with_an_unknown_member_is_422_and_decides_nothing(api, admin, waiting, pending_user, decision):
+    response = api(admin).post(f"/api/v1/access-requests/{waiting.id}/{decision}", json={"notes": "typo"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {"notes": ["This field does not exist or cannot be set."]}
+    assert db.session.get(AccessRequest, waiting.id).status == "pending"
+    assert account(pending_user.id)[0] == AccountStatus.pending
+
+
+def test_a_decision_with_a_text_body_is_415(api, admin, waiting):
+    response = send(api(admin), f"/api/v1/access-requests/{waiting.id}/approve", "yes", "text/plain")
+    assert response.status_code == 415
+    assert db.session.get(AccessRequest, waiting.id).status == "pending"
+
+
+def test_asking_for_access_with_an_unknown_member_is_422(api, make, app):
+    from webapp.services import credentials
+
+    newcomer = make.user(status="pending")
+    token = credentials.issue_token(newcomer, app.secret_key)
+    response = api(token).post("/api/v1/access-requests", json={"reason": "I review our specifications.", "urgent": 1})
+    assert response.status_code == 422 and set(response.get_json()["error"]["details"]) == {"urgent"}
+    assert db.session.scalars(select(AccessRequest)).all() == []
+
+
+# Black-box sweep F7h: a reason or note refused by the rules came back with empty details.
+def test_a_reason_refused_by_the_rules_is_named_in_details(api, make, app):
+    from webapp.services import credentials
+
+    newcomer = make.user(status="pending")
+    token = credentials.issue_token(newcomer, app.secret_key)
+    response = api(token).post("/api/v1/access-requests", json={"reason": "short"})
+    assert response.status_code == 422 and list(response.get_json()["error"]["details"]) == ["reason"]
+    assert db.session.scalars(select(AccessRequest)).all() == []
+
+
+@pytest.mark.parametrize("note", ["x" * 1001, "bell \u0007"])
+def test_a_note_refused_by_the_rules_is_named_in_details(api, admin, make, waiting, note):
+    person = make.user(status="approved")
+    caller = api(admin)
+    for path in (f"/api/v1/access-requests/{waiting.id}/approve", f"/api/v1/users/{person.id}/suspend"):
+        response = caller.post(path, json={"note": note})
+        assert response.status_code == 422 and list(response.get_json()["error"]["details"]) == ["note"], path
+    assert db.session.get(AccessRequest, waiting.id).status == "pending"
+    assert account(person.id)[0] == AccountStatus.approved
+
+
+# Black-box sweep F3: the reset never read its body (a 20 MB body, or text, still reset every setting).
+@pytest.mark.parametrize(
+    "data, content_type, status",
+    [
+        ("hello", "text/plain", 415),
+        ("{garbage", "application/json", 400),
+        ('{"theme": "system"}', "application/json", 422),
+    ],
+)
+def test_a_settings_reset_with_a_bad_body_keeps_the_settings(api, approved_user, data, content_type, status):
+    caller = api(approved_user)
+    assert caller.put("/api/v1/settings", json={"theme": "dark", "page_size": 50}).status_code == 200
+    response = send(caller, "/api/v1/settings/reset", data, content_type)
+    assert response.status_code == status and response.get_json()["success"] is False
+    db.session.expire_all()
+    assert db.session.get(User, approved_user.id).settings == {"theme": "dark", "page_size": 50, "time_zone": "UTC"}
+
+
+def test_an_oversized_settings_reset_is_413_and_keeps_the_settings(app, api, approved_user):
+    caller = api(approved_user)
+    assert caller.put("/api/v1/settings", json={"theme": "dark"}).status_code == 200
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = send(caller, "/api/v1/settings/reset", "{}" + " " * 4096, "application/json")
+    assert response.status_code == 413
+    db.session.expire_all()
+    assert db.session.get(User, approved_user.id).settings["theme"] == "dark"
+
+
+# Black-box sweep F7f: page_size is a number in the document, yet "50" and " 50 " were stored.
+@pytest.mark.parametrize("value", ["50", " 50 ", 50.0, True])
+def test_a_page_size_that_is_not_a_json_integer_is_422(api, approved_user, value):
+    response = api(approved_user).put("/api/v1/settings", json={"page_size": value, "theme": "dark"})
+    assert response.status_code == 422 and list(response.get_json()["error"]["details"]) == ["page_size"]
+    assert db.session.get(User, approved_user.id).settings == {}
+
+
+# Black-box sweep F1: a setting named with a lone surrogate made the 422 fail to encode (500).
+def test_a_setting_named_with_a_lone_surrogate_is_422_naming_it(api, approved_user):
+    caller = api(approved_user)
+    response = caller.client.put(
+        "/api/v1/settings",
+        data='{"\\udc00": 1, "theme": "dark"}',
+        headers={**caller.headers, "Content-Type": "application/json"},
+        csrf=False,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {"\\udc00": ["This setting does not exist."]}
+    assert db.session.get(User, approved_user.id).settings == {}

@@ -3,9 +3,11 @@
 from flask import request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..exceptions import DomainError, InvalidInput
 from ..resources.fields import InvalidForm, clean
+from .envelope import echoed_name
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
@@ -27,6 +29,7 @@ def json_object():
     """The body as a JSON object; 415 for another content type, 400 when it is not a JSON object."""
     if request.mimetype != JSON:
         raise DomainError("Send the body as application/json.", status=415)
+    _read_whole()
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise DomainError("The body must be a JSON object.", status=400)
@@ -35,9 +38,33 @@ def json_object():
 
 def optional_json_object():
     """Like ``json_object``, but an empty body is an empty object (for actions whose fields are all optional)."""
-    if not request.content_length and not request.data:
+    # Not ``request.data``: it is empty for form content types, which would pass a form body as "no body".
+    if not request.content_length and not _read_whole():
         return {}
     return json_object()
+
+
+def _read_whole():
+    """The body's bytes; 413 for a body without Content-Length (chunked) that reaches MAX_CONTENT_LENGTH."""
+    data = request.get_data()
+    limit = request.max_content_length
+    # Werkzeug stops reading a chunked body at the limit without a word: what was read would pass as the body.
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise RequestEntityTooLarge()
+    return data
+
+
+def action_members(known=()):
+    """The body of an action: empty (or ``{}``), or a JSON object of ``known`` members only, else 415/400/413/422."""
+    return only(optional_json_object(), known)
+
+
+def only(payload, known):
+    """``payload`` when each of its members is ``known``, else 422 naming every other member."""
+    unknown = sorted(set(payload) - set(known))
+    if unknown:
+        raise InvalidInput("Please correct the highlighted fields.", {echoed_name(name): UNKNOWN for name in unknown})
+    return payload
 
 
 def text(payload, name, required=False):
@@ -74,7 +101,7 @@ def _json_values(resource, obj):
         read_only.add(resource.order.column)
     names = {f.name for f in resource.fields}
     unknown = sorted(set(payload) - names - read_only)
-    errors = {name: UNKNOWN for name in unknown}
+    errors = {echoed_name(name): UNKNOWN for name in unknown}
     values = MultiDict()
     for form_field in resource.fields:
         try:
@@ -89,6 +116,9 @@ def _json_values(resource, obj):
 
 def _multipart(resource, obj):
     """A multipart form: text parts as typed, a file part named after a file or image field is that field's file."""
+    # Werkzeug reads a body it cannot parse (no boundary, garbage, cut short) as no parts at all.
+    if not request.mimetype_params.get("boundary") or not (request.form or request.files):
+        raise DomainError("The body could not be read as multipart/form-data: no parts were found.", status=400)
     form, files, errors = MultiDict(), MultiDict(), {}
     names = {f.name for f in resource.fields}
     file_fields = {f.name for f in resource.fields if f.multipart}
@@ -99,13 +129,15 @@ def _multipart(resource, obj):
         if name in names:
             form.add(name, value)
         else:
-            errors[name[:40]] = UNKNOWN
+            errors[echoed_name(name)] = UNKNOWN
     for name, upload in request.files.items(multi=True):
         field_name = name.removesuffix("_file")
         if field_name in file_fields:
             files.add(f"{field_name}_file", upload)
         else:
-            errors[name[:40]] = "Only file fields take a file; send this value as text." if name in names else UNKNOWN
+            errors[echoed_name(name)] = (
+                "Only file fields take a file; send this value as text." if name in names else UNKNOWN
+            )
     if errors:
         raise InvalidForm(errors)
     for form_field in resource.fields:

@@ -9,6 +9,8 @@ from flask import current_app, request
 
 API_PREFIX = "/api"
 JSON_TYPE = "application/json"
+# How much of a name the client chose (a query parameter, a body member, a form part) an answer repeats.
+ECHOED_NAME_LENGTH = 40
 
 CODES = {
     400: "bad_request",
@@ -49,11 +51,16 @@ def _default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def echoed_name(name):
+    """A name the client chose, fit to repeat in ``details``: its first 40 characters, lone surrogates spelt ``\\udxxx``."""
+    return str(name)[:ECHOED_NAME_LENGTH].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def respond(body, status, headers=None):
     """A JSON response with ``body``; never cached by a shared cache (answers depend on the credential)."""
-    response = current_app.response_class(
-        json.dumps(body, default=_default, ensure_ascii=False), status=status, mimetype=JSON_TYPE
-    )
+    # A lone surrogate (JSON's "\ud800" decodes to one) cannot be UTF-8: write it back as the same JSON escape.
+    text = json.dumps(body, default=_default, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    response = current_app.response_class(text, status=status, mimetype=JSON_TYPE)
     response.headers.update(headers or {})
     response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -9,6 +9,8 @@ read by the pages' own code (``resources.listing``), so both filter and order al
 from dataclasses import dataclass
 from datetime import date
 
+from flask_login import current_user
+
 from ..exceptions import InvalidInput
 from ..ids import parse_id
 from ..resources import listing
@@ -16,6 +18,7 @@ from ..resources.fields import ChoiceField
 from ..resources.relations import RelationField
 from ..resources.search import MAX_QUERY_LENGTH
 from ..resources.typed import BooleanField, DateField, DateTimeField
+from .envelope import echoed_name
 
 MAX_LIMIT = 100
 SCOPES = ("mine", "all")
@@ -34,9 +37,8 @@ class ApiListQuery:
 
 def parameter_names(resource):
     """Every query parameter the resource's list takes."""
-    names = ["limit"]
-    if not resource.positioned:
-        names.append("after")
+    # A hand-ordered list comes whole, in its order, as its page shows it: no page size, no cursor.
+    names = [] if resource.positioned else ["limit", "after"]
     if resource.search:
         names.append("q")
     if resource.owner:
@@ -61,7 +63,7 @@ def refuse_unreadable_parameters(args, accepted):
 
 def repeated_parameters(args):
     """{name: message} for each parameter ``args`` gives more than once."""
-    return {name[:40]: "Give this parameter once." for name in args if len(args.getlist(name)) > 1}
+    return {echoed_name(name): "Give this parameter once." for name in args if len(args.getlist(name)) > 1}
 
 
 def unknown_parameters(args, accepted):
@@ -69,7 +71,9 @@ def unknown_parameters(args, accepted):
     listed = ", ".join(accepted)
     # Echo at most a short name: the parameter is the client's, not ours to repeat at length.
     return {
-        name[:40]: f"This list takes no such parameter; it takes {listed}." for name in args if name not in accepted
+        echoed_name(name): f"This list takes no such parameter; it takes {listed}."
+        for name in args
+        if name not in accepted
     }
 
 
@@ -77,10 +81,13 @@ def read(resource, args, default_limit):
     """The list ``args`` asks for, or InvalidInput (422) naming every parameter at fault."""
     errors = unknown_parameters(args, parameter_names(resource))
     errors.update(repeated_parameters(args))
-    limit = _limit(args.get("limit"), default_limit, errors)
+    limit = default_limit if resource.positioned else _limit(args.get("limit"), default_limit, errors)
     _check_search(resource, args, errors)
     if args.get("scope", "mine") not in SCOPES:
         errors["scope"] = "Use mine or all."
+    elif args.get("scope") == "all" and not current_user.is_admin:
+        # The pages show your own rows instead; an API client would take them for everyone's.
+        errors["scope"] = "Only administrators can list every owner's rows; use mine."
     sort_keys = [sort.key for sort in resource.sorts]
     if args.get("sort") and args["sort"] not in sort_keys:
         errors["sort"] = f"Use one of: {', '.join(sort_keys)}."

@@ -83,7 +83,8 @@ def path_of(rule):
 
 def operation_object(endpoint, method, facts, path_parameters):
     """One OpenAPI operation from a view's facts."""
-    success_content = {"application/json": {"schema": envelope(facts.data, facts.meta)}}
+    schema = envelope(facts.data, facts.meta) if facts.enveloped else facts.data
+    success_content = {"application/json": {"schema": schema}}
     responses = {str(facts.status): {"description": facts.summary, "content": success_content}}
     errors = set(facts.errors) | ({400, 429} if facts.public else set(COMMON_ERRORS)) | {500}
     for status in sorted(errors):

@@ -1,5 +1,7 @@
 """The API's people and access: asking for access, the approval queue's decisions, accounts, all through services."""
 
+from contextlib import contextmanager
+
 from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -46,7 +48,9 @@ REQUEST = obj(
     }
 )
 CURSOR = obj({"next": {"type": ["string", "null"]}, "limit": INTEGER})
-NOTE = obj({"note": {"type": "string", "maxLength": access.NOTE_MAX}}, [])
+NOTE = obj({"note": {"type": "string", "maxLength": access.NOTE_MAX}}, [], additionalProperties=False)
+# What an action without inputs takes: nothing, or an empty object.
+NOTHING = obj({}, [], additionalProperties=False)
 PAGING = [
     query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Rows per page (default 25)."),
     query("after", {"type": "string"}, "The cursor from the previous page's meta.next."),
@@ -64,6 +68,17 @@ def user_json(user):
         "created_at": user.created_at,
         "last_login_at": user.last_login_at,
     }
+
+
+@contextmanager
+def about(field):
+    """A refusal the service words without naming a field (a reason's or a note's length) names ``field``."""
+    try:
+        yield
+    except InvalidInput as invalid:
+        if not invalid.errors:
+            invalid.errors = {field: invalid.message}
+        raise
 
 
 def request_json(access_request):
@@ -125,14 +140,16 @@ def _request_limit():
     REQUEST,
     201,
     # The shortest reason is a site setting (10 characters unless administrators changed it, or none).
-    obj({"reason": {"type": "string", "maxLength": access.REASON_MAX}}),
-    errors=(409, 415, 422),
+    obj({"reason": {"type": "string", "maxLength": access.REASON_MAX}}, additionalProperties=False),
+    errors=(409, 413, 415, 422),
 )
 def request_access():
     """A pending (or, after the waiting period, rejected) person asks for access, saying why."""
     policy = access.AccessPolicy.current()
-    reason = body.text(body.json_object(), "reason", required=policy.reason_required)
-    created = access.request_access(current_user, reason, policy, current_mailer())
+    payload = body.only(body.json_object(), ["reason"])
+    reason = body.text(payload, "reason", required=policy.reason_required)
+    with about("reason"):
+        created = access.request_access(current_user, reason, policy, current_mailer())
     return success(request_json(created), 201)
 
 
@@ -163,20 +180,25 @@ def _decide(request_id, action):
     access_request = db.session.get(AccessRequest, request_id)
     if access_request is None:
         raise NotFound("This access request does not exist.")
-    note = body.text(body.optional_json_object(), "note")
-    action(access_request, current_user._get_current_object(), current_mailer(), note=note)
+    note = body.text(body.action_members(["note"]), "note")
+    with about("note"):
+        action(access_request, current_user._get_current_object(), current_mailer(), note=note)
     return success(request_json(access_request))
 
 
 @same_audience_as(QUEUE)
-@document("Approve an access request", "Access", REQUEST, body=NOTE, body_required=False, errors=(404, 409, 415, 422))
+@document(
+    "Approve an access request", "Access", REQUEST, body=NOTE, body_required=False, errors=(404, 409, 413, 415, 422)
+)
 def approve_request(request_id):
     """Approve a pending request (409 when it was already decided); the person is told by e-mail."""
     return _decide(request_id, access.approve)
 
 
 @same_audience_as(QUEUE)
-@document("Reject an access request", "Access", REQUEST, body=NOTE, body_required=False, errors=(404, 409, 415, 422))
+@document(
+    "Reject an access request", "Access", REQUEST, body=NOTE, body_required=False, errors=(404, 409, 413, 415, 422)
+)
 def reject_request(request_id):
     """Reject a pending request with an optional note (409 when it was already decided)."""
     return _decide(request_id, access.reject)
@@ -216,9 +238,12 @@ def _account_action(user_id, action, with_note=False):
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("This account does not exist.")
+    # Read (and refuse) the body before anything changes, with or without a note to take.
+    payload = body.action_members(["note"] if with_note else [])
     by = current_user._get_current_object()
     if with_note:
-        action(user, by, note=body.text(body.optional_json_object(), "note"))
+        with about("note"):
+            action(user, by, note=body.text(payload, "note"))
     else:
         action(user, by)
     return success(user_json(user))
@@ -226,7 +251,12 @@ def _account_action(user_id, action, with_note=False):
 
 def _account_operation(summary, note=False):
     return document(
-        summary, "Accounts", USER, body=NOTE if note else None, body_required=False, errors=(404, 409, 415, 422)
+        summary,
+        "Accounts",
+        USER,
+        body=NOTE if note else NOTHING,
+        body_required=False,
+        errors=(404, 409, 413, 415, 422),
     )
 
 

@@ -82,10 +82,14 @@ def _ref(resource):
 
 
 def _list_query(resource):
-    params = [
-        query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Rows per page (default: your page size)."),
-    ]
+    params = []
+    # A hand-ordered list is not paged: every row comes at once, in order (lists.parameter_names).
     if not resource.positioned:
+        params.append(
+            query(
+                "limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Rows per page (default: your page size)."
+            )
+        )
         params.append(
             query("after", {"type": "string"}, "The cursor from the previous page's meta.next (with the same sort).")
         )
@@ -128,6 +132,9 @@ def operation(resource, view, method):
     row, rows = _ref(resource), array(_ref(resource))
     multipart = multipart_schema(resource) if resource.multipart else None
     cursor = obj({"next": {"type": ["string", "null"]}, "limit": INTEGER})
+    if resource.positioned:
+        whole = "Your page size setting; this hand-ordered list is not paged and answers every row."
+        cursor = obj({"next": {"type": "null"}, "limit": {**INTEGER, "description": whole}})
     moved = obj({"moved": {"type": "boolean"}})
     # A file field's image may find the server decoding as many images as it may (uploads/decoding.py).
     writes = (404, 413, 415, 422, 503) if resource.multipart else (404, 413, 415, 422)

@@ -24,6 +24,8 @@ class Operation:
     description: str = ""
     # The view reads its query string itself, naming every problem at once (declared resources' lists).
     checks_own_query: bool = False
+    # False when ``data`` is the whole answer, not wrapped in the success envelope (the OpenAPI document itself).
+    enveloped: bool = True
 
 
 def document(summary, tag, data=None, status=200, body=None, **options):

@@ -17,7 +17,7 @@ from ..services import credentials, settings
 from ..services.accounts import SignInPolicy, sign_in
 from . import body, lists, openapi, people, resources
 from .credentials import ApiGate, not_approved, rate_limit_key
-from .envelope import failure, success, timestamp
+from .envelope import echoed_name, failure, success, timestamp
 from .spec import BOOLEAN, DATE_TIME, ID, STRING, document, nullable, obj
 
 SETTINGS = obj(
@@ -65,16 +65,26 @@ def get_settings():
     return success(settings.preferences(current_user))
 
 
-@document("Change your preferences", "Settings", SETTINGS, body=obj(SETTINGS["properties"], []), errors=(415, 422))
+@document(
+    "Change your preferences",
+    "Settings",
+    SETTINGS,
+    body=obj(SETTINGS["properties"], [], additionalProperties=False),
+    errors=(413, 415, 422),
+)
 def put_settings():
     """Store the page size, theme and time zone; a member left out keeps its value, and nothing changes on a 422."""
     payload = body.json_object()
     chosen = {**settings.preferences(current_user), **payload}
-    errors = {name: "This setting does not exist." for name in sorted(set(payload) - set(settings.DEFAULTS))}
+    unknown = sorted(set(payload) - set(settings.DEFAULTS))
+    errors = {echoed_name(name): "This setting does not exist." for name in unknown}
     try:
         settings.validate(str(chosen["page_size"]), chosen["theme"])
     except settings.InvalidSettings as invalid:
         errors.update(invalid.errors)
+    if type(chosen["page_size"]) is not int:
+        # The pages' form sends text ("50"); a JSON client sends the number itself, as the document types it.
+        errors["page_size"] = f"Send the page size as a number: one of {', '.join(map(str, settings.PAGE_SIZES))}."
     zone = chosen["time_zone"]
     if not isinstance(zone, str) or zone not in settings.time_zones():
         errors["time_zone"] = "Use an IANA time zone name, for example Europe/Paris or America/New_York."
@@ -85,9 +95,17 @@ def put_settings():
     return success(settings.set_time_zone(current_user, zone))
 
 
-@document("Reset your preferences", "Settings", SETTINGS)
+@document(
+    "Reset your preferences",
+    "Settings",
+    SETTINGS,
+    body=obj({}, [], additionalProperties=False),
+    body_required=False,
+    errors=(413, 415, 422),
+)
 def reset_settings():
-    """Go back to the default page size, theme and time zone."""
+    """Go back to the default page size, theme and time zone (the body, if any, is an empty object)."""
+    body.action_members()
     return success(settings.reset(current_user))
 
 
@@ -101,8 +119,8 @@ def _sign_in_limit():
     "Exchange a Google ID token for an API token",
     "Accounts",
     TOKEN,
-    body=obj({"id_token": STRING}),
-    errors=(400, 401, 403, 404, 415, 422, 429, 503),
+    body=obj({"id_token": STRING}, additionalProperties=False),
+    errors=(400, 401, 403, 404, 413, 415, 422, 429, 503),
     public=True,
 )
 def google_token():
@@ -114,7 +132,7 @@ def google_token():
     """
     if not google.is_configured(current_app):
         raise DomainError("Google sign-in is not configured on this server.", status=404)
-    id_token = body.text(body.json_object(), "id_token", required=True)
+    id_token = body.text(body.only(body.json_object(), ["id_token"]), "id_token", required=True)
     try:
         identity = google.verify_id_token(id_token)
     except google.SignInFailed as failed:
@@ -132,8 +150,16 @@ def google_token():
     return not_approved(user, token=granted)
 
 
+# The document is served bare (not in the envelope), as OpenAPI tools expect to read it.
+OPENAPI = obj(
+    {"openapi": STRING, "info": {"type": "object"}, "paths": {"type": "object"}},
+    ["openapi", "info", "paths"],
+    additionalProperties=True,
+)
+
+
 @public
-@document("This OpenAPI document", "Service", obj({}, [], additionalProperties=True), public=True)
+@document("This OpenAPI document", "Service", OPENAPI, public=True, enveloped=False)
 def openapi_document():
     """The OpenAPI 3.1 description of every operation, generated from the declarations."""
     return current_app.response_class(openapi.dumps(current_app), mimetype="application/json")
