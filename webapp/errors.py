@@ -5,12 +5,12 @@ import contextlib
 from flask import current_app, g, render_template
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadHost, HTTPException, InternalServerError, SecurityError
 
 from .api.envelope import failure, is_api_request
-from .exceptions import DomainError
+from .exceptions import DomainError, is_foreign_key_violation
 from .extensions import db
 from .htmx import is_htmx, is_partial, toast
 
@@ -124,6 +124,11 @@ def _handle_database_error(error):
     """A database that refuses, times out or dropped the connection is a 503 the user can retry, never a 500."""
     if isinstance(error, DBAPIError) and _rolled_back_by_the_database(error.orig):
         # Deadlock or serialization failure: two requests raced on the same rows; the loser may simply retry.
+        _forget_database_state()
+        return render_error(409, CONCURRENT_CHANGE)
+    if isinstance(error, IntegrityError) and is_foreign_key_violation(error.orig):
+        # A write naming a row another request deleted meanwhile (resources.writes answers its own as a 404).
+        current_app.logger.warning("Refused a write naming a deleted row: %s", str(error.orig).strip().splitlines()[0])
         _forget_database_state()
         return render_error(409, CONCURRENT_CHANGE)
     unavailable = isinstance(error, PoolTimeout | OperationalError | InterfaceError) or error.connection_invalidated

@@ -52,3 +52,12 @@ class Busy(DomainError):
     def __init__(self, message, retry_after=5):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def is_foreign_key_violation(error):
+    """True for a DBAPI error refusing a row that names one no longer there (SQLSTATE 23503; SQLite's
+    extended code), told apart without loading psycopg2."""
+    return (
+        getattr(error, "pgcode", None) == "23503"
+        or getattr(error, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_FOREIGNKEY"
+    )

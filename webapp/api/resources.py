@@ -7,6 +7,7 @@ and positions as the pages), so pages and API cannot disagree.
 
 from flask import request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from ..exceptions import InvalidInput
 from ..ids import parse_ids
@@ -45,6 +46,17 @@ class ResourceApi:
             data[name] = getattr(obj, name)
         return data
 
+    def _written(self, obj):
+        """The row a write just committed, as the API shows it.
+
+        writes.create and writes.update keep what they stored loaded, so this reads no row; a
+        move's new position is read again, and another request may have deleted the row by then.
+        """
+        try:
+            return self.to_json(obj)
+        except ObjectDeletedError:
+            raise writes.gone(self.resource) from None
+
     def index(self, parent_id=None):
         """One page of the rows: searched, filtered and sorted as the query string says (hand-ordered lists: all rows in order)."""
         parent = self._parent(parent_id) if parent_id is not None else None
@@ -63,7 +75,7 @@ class ResourceApi:
         values = body.resource_values(self.resource, self._actor())
         obj = writes.create(self.resource, values, self._actor(), parent and parent.obj)
         location = url_for(f"api.{self.resource.name}_show", record_id=obj.id, _external=True)
-        return success(self.to_json(obj), 201, headers={"Location": location})
+        return success(self._written(obj), 201, headers={"Location": location})
 
     def show(self, record_id):
         """One row."""
@@ -74,7 +86,7 @@ class ResourceApi:
         record = self._record(record_id)
         values = body.resource_values(self.resource, self._actor(), record.obj)
         writes.update(self.resource, record.obj, values, self._actor(), via="api")
-        return success(self.to_json(record.obj))
+        return success(self._written(record.obj))
 
     def delete(self, record_id):
         """Delete the row and everything it contains."""
@@ -100,7 +112,7 @@ class ResourceApi:
         if direction not in DIRECTIONS:
             raise InvalidInput("Please correct the highlighted fields.", {"direction": "Use up or down."})
         moved = writes.move(self.resource, record.obj, direction, self._actor())
-        return success(self.to_json(record.obj), meta={"moved": moved})
+        return success(self._written(record.obj), meta={"moved": moved})
 
     def routes(self):
         """(rule, endpoint, view, method) for each operation of this resource."""
