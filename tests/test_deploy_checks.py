@@ -65,6 +65,9 @@ def test_complete_production_environment_has_no_problem(production_env, tmp_path
         ("PROXY_FIX_X_HOST", "1", "PROXY_FIX_X_HOST is on without TRUSTED_HOSTS"),
         ("ADMIN_EMAILS", "ada@example.com, not-an-address", "not e-mail addresses: not-an-address"),
         ("REDIS_URL", "http://red-example:6379", "REDIS_URL must start with redis://"),
+        # Every request thread may hold a connection and wait for a second one (the last-seen write).
+        ("DB_MAX_OVERFLOW", "1", "DB_POOL_SIZE + DB_MAX_OVERFLOW is 5, below GUNICORN_THREADS + 2 (6)"),
+        ("GUNICORN_THREADS", "8", "DB_POOL_SIZE + DB_MAX_OVERFLOW is 6, below GUNICORN_THREADS + 2 (10)"),
         ("MAIL_USE_SSL", "1", "MAIL_USE_TLS and MAIL_USE_SSL are both on"),
         ("APP_ENV", "development", "production needs APP_ENV=production"),
         # Issue 16: check-deploy says why a long secret is still weak.

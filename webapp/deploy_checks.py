@@ -1,6 +1,7 @@
 """What a production deployment needs, checked like Django's ``check --deploy``."""
 
 import enum
+import os
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,6 +49,26 @@ def _database_problems(config):
     if url.get_backend_name() != "postgresql":
         return [
             _warning(f"DATABASE_URL uses {url.get_backend_name()}; Hyperdesk is tested on PostgreSQL and SQLite only.")
+        ]
+    return _pool_problems(config["SQLALCHEMY_ENGINE_OPTIONS"])
+
+
+def _pool_problems(options):
+    """A pool too small for gunicorn's threads (read from the environment gunicorn.conf.py reads).
+
+    A request holds its connection while a session's or an API key's once-a-minute "last used"
+    write takes a second one; with the outbox thread's, the pool must let one more in than that,
+    or every thread can end up holding one connection and waiting for another until the timeout.
+    """
+    sync = os.environ.get("GUNICORN_WORKER_CLASS", "gthread") == "sync"
+    threads = 1 if sync else int(os.environ.get("GUNICORN_THREADS", "4"))
+    pool = options["pool_size"] + options["max_overflow"]
+    if pool < threads + 2:
+        return [
+            _error(
+                f"DB_POOL_SIZE + DB_MAX_OVERFLOW is {pool}, below GUNICORN_THREADS + 2 ({threads + 2}): when every "
+                "request thread needs a second connection at once, requests wait DB_POOL_TIMEOUT and fail with 503."
+            )
         ]
     return []
 
