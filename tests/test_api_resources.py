@@ -198,6 +198,20 @@ def test_bad_ordering_bodies_are_422(caller, owner, make, payload):
     assert response.status_code == 422
 
 
+# An unknown member beside a valid one was ignored (the move or reorder applied).
+@pytest.mark.parametrize("operation", ["move", "reorder"])
+def test_an_ordering_body_with_an_unknown_member_is_422_and_moves_nothing(caller, owner, make, operation):
+    spec = make.specification(make.project(owner))
+    first, second = make.bullet_items(spec, "first", "second")
+    if operation == "move":
+        response = caller.post(f"/api/v1/items/{first.id}/move", json={"direction": "down", "dir": "up"})
+    else:
+        path = f"/api/v1/specifications/{spec.id}/items/order"
+        response = caller.put(path, json={"ids": [second.id, first.id], "order": "x"})
+    assert response.status_code == 422 and list(response.get_json()["error"]["details"]) in (["dir"], ["order"])
+    assert db.session.scalars(select(BulletItem.text).order_by(BulletItem.position)).all() == ["first", "second"]
+
+
 def test_a_cover_image_is_uploaded_as_multipart(caller, owner):
     data = {"name": "With cover", "cover": (io.BytesIO(png_bytes()), "cover.png")}
     response = caller.client.post(

@@ -97,8 +97,7 @@ class ResourceApi:
     def reorder(self, parent_id):
         """Put the rows in the order of ``ids`` (ids of other rows are ignored; unlisted rows follow)."""
         parent = self._parent(parent_id)
-        payload = body.json_object()
-        ids = payload.get("ids")
+        ids = body.only(body.json_object(), ["ids"]).get("ids")
         if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise InvalidInput("Please correct the highlighted fields.", {"ids": "Send the ids as a list of integers."})
         moved = writes.reorder(self.resource, parent.obj, parse_ids([str(i) for i in ids]), self._actor())
@@ -108,7 +107,7 @@ class ResourceApi:
     def move(self, record_id):
         """Move the row one place up or down."""
         record = self._record(record_id)
-        direction = body.json_object().get("direction")
+        direction = body.only(body.json_object(), ["direction"]).get("direction")
         if direction not in DIRECTIONS:
             raise InvalidInput("Please correct the highlighted fields.", {"direction": "Use up or down."})
         moved = writes.move(self.resource, record.obj, direction, self._actor())

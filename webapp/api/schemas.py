@@ -152,13 +152,18 @@ def operation(resource, view, method):
         ),
         "delete": Operation(f"Delete a {one}", tag, obj({"id": ID, "deleted": {"const": True}}), errors=(404,)),
         "reorder": Operation(
-            f"Order the {many}", tag, rows, body=obj({"ids": array(ID)}), meta=moved, errors=(404, 415, 422)
+            f"Order the {many}",
+            tag,
+            rows,
+            body=obj({"ids": array(ID)}, additionalProperties=False),
+            meta=moved,
+            errors=(404, 415, 422),
         ),
         "move": Operation(
             f"Move a {one} up or down",
             tag,
             row,
-            body=obj({"direction": {"enum": ["up", "down"]}}),
+            body=obj({"direction": {"enum": ["up", "down"]}}, additionalProperties=False),
             meta=moved,
             errors=(404, 415, 422),
         ),
