@@ -321,3 +321,19 @@ def test_a_page_delete_of_a_specification_another_request_deleted_first_is_a_404
     page = response.get_data(as_text=True)
     assert "no longer exists" in page and "<html" not in page
     assert not exists(Specification, spec_id) and count(BulletItem) == 0
+
+
+# The pages' move and reorder answer with the list they changed: a list deleted right after the commit
+# left nothing to reload (ObjectDeletedError, a 500).
+@pytest.mark.parametrize("action", ["move", "reorder"])
+def test_a_page_move_whose_list_is_deleted_right_after_is_a_404_fragment(client, sign_in, owner, rows, action):
+    sign_in.as_user(owner)
+    spec_id, item_id = rows["specifications"], rows["items"]
+    if action == "move":
+        path, data = f"/items/{item_id}/move", {"direction": "down"}
+    else:
+        path, data = f"/specifications/{spec_id}/items/order", {"ids": [item_id + 1, item_id]}
+    with meanwhile(r"^UPDATE bullet_item\b", delete_row(Specification, spec_id), after_commit=True):
+        response = client.post(path, data=data, headers=HX)
+    assert response.status_code == 404
+    assert "no longer exists" in response.headers["HX-Trigger"]

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.datastructures import CombinedMultiDict
 
 from ..htmx import current_path, is_partial, render_page_or_partial, toast
@@ -244,6 +245,9 @@ class ResourceViews:
         )
 
     def _rows(self, parent, **focus):
+        if parent is not None and _deleted_meanwhile(parent):
+            # After a move or reorder commits, the list it answers with may be gone already.
+            raise writes.gone(self.resource.parent.resource)
         listing = queries.listing(self.resource, current_user, parent)
         context = dict(resource=self.resource, parent=parent, listing=listing, here=current_path(), **focus)
         return render_template(self._template("_rows.html"), **context)
@@ -295,3 +299,12 @@ def make_blueprint(resource, registry):
     for rule, name, method in page_routes(resource):
         bp.add_url_rule(rule, name, getattr(views, name), methods=[method])
     return bp
+
+
+def _deleted_meanwhile(obj):
+    """True when ``obj``'s row was deleted by another request since this one loaded it (reloads it if expired)."""
+    try:
+        obj.id  # noqa: B018  (the attribute read is the check)
+    except ObjectDeletedError:
+        return True
+    return False
