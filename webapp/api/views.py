@@ -99,7 +99,7 @@ def put_settings():
     "Reset your preferences",
     "Settings",
     SETTINGS,
-    body=obj({}, [], additionalProperties=False),
+    body=people.NOTHING,
     body_required=False,
     errors=(413, 415, 422),
 )

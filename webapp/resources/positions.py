@@ -18,16 +18,23 @@ from ..extensions import db
 GONE = "Someone deleted this row a moment ago; reload to see the list as it is now."
 
 
+def lock_row(resource, record_id):
+    """Hold the lock of ``resource``'s row ``record_id`` until the transaction ends; False when it is gone.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite: a write that changes no value, which takes the
+    database's write lock and counts the row. A Core UPDATE stamps every column with an onupdate
+    (updated_at) that it does not set itself: setting those to themselves keeps the row as it was.
+    """
+    pk = resource.pk
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.execute(select(pk).where(pk == record_id).with_for_update()).first() is not None
+    same = {column: column for column in pk.table.columns if column.onupdate is not None} or {pk: pk}
+    return db.session.execute(update(pk.table).where(pk == record_id).values(same)).rowcount == 1
+
+
 def lock_parent(resource, parent_id):
     """Hold the parent's lock until the transaction ends, so position changes are serialised."""
-    pk = resource.parent.resource.pk
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(pk).where(pk == parent_id).with_for_update())
-        return
-    # A Core UPDATE stamps every column with an onupdate (updated_at) that it does not set itself;
-    # setting those to themselves keeps the parent as it was, as the SELECT ... FOR UPDATE above does.
-    same = {column: column for column in pk.table.columns if column.onupdate is not None} or {pk: pk}
-    db.session.execute(update(pk.table).where(pk == parent_id).values(same))
+    lock_row(resource.parent.resource, parent_id)
 
 
 def _columns(resource):

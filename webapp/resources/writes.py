@@ -8,7 +8,6 @@ nothing of the losing change is stored (its audit entry included).
 from contextlib import contextmanager
 
 from sqlalchemy import inspect, select
-from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
@@ -52,21 +51,6 @@ def gone(resource):
 def _exists(resource, record_id):
     """True when the row is still there (asked only after a write failed, so the common path pays nothing)."""
     return db.session.scalar(select(resource.pk).where(resource.pk == record_id)) is not None
-
-
-def _lock(resource, record_id):
-    """Hold the row's lock until the transaction ends; False when it is gone.
-
-    PostgreSQL: SELECT ... FOR UPDATE, so a concurrent deleter waits for this one, then finds
-    nothing. SQLite: a write that changes no value (as positions.lock_parent does), which takes
-    the database's write lock and counts the row. The ORM's DELETE cannot say this itself: a
-    DELETE that matched no row is only a warning, and its audit entry would be committed.
-    """
-    pk = resource.pk
-    if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.execute(select(pk).where(pk == record_id).with_for_update()).first() is not None
-    same = {column: column for column in pk.table.columns if column.onupdate is not None} or {pk: pk}
-    return db.session.execute(update_rows(pk.table).where(pk == record_id).values(same)).rowcount == 1
 
 
 def _commit(keep):
@@ -171,7 +155,9 @@ def delete(resource, obj, actor):
     if resource.positioned:
         # The parent first, as position changes and the parent's own deletion take them: no deadlock.
         positions.lock_parent(resource, getattr(obj, resource.parent.fk))
-    if not _lock(resource, _id(obj)):
+    # Locked first: a concurrent deleter waits, then finds it gone (the ORM's DELETE of a missing
+    # row is only a warning, and its audit entry would be committed).
+    if not positions.lock_row(resource, _id(obj)):
         db.session.rollback()
         raise gone(resource)
     _audit(resource, "deleted", actor, obj, {"title": resource.describe(obj)})
