@@ -295,6 +295,41 @@ class TestGoogleTokens:
         db.session.commit()
         assert api(token).get("/api/v1/me").status_code == 401
 
+    def audit_trail(self):
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("auth.%"))).all()
+        return [(event.action, event.details.get("reason"), event.details.get("email")) for event in events]
+
+    def test_a_granted_token_is_audited_as_a_sign_in_by_id_token(self, api, issuer, approved_user):
+        assert self.exchange(api, issuer.mint_id_token(approved_user.email, hd="example.com")).status_code == 200
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.signed_in"))
+        assert event.actor_id == approved_user.id
+        assert event.details == {"method": "google_id_token", "credential": "token"}
+
+    # The browser's refused sign-ins were audited, the API's only logged.
+    @pytest.mark.parametrize(
+        "faults, reason",
+        [({"aud": "another-app"}, "answer_refused"), ({"email_verified": False}, "unverified_email")],
+    )
+    def test_a_refused_id_token_is_audited_without_its_words(self, api, issuer, faults, reason):
+        assert self.exchange(api, issuer.mint_id_token("nina@example.org", **faults)).status_code in (401, 403)
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed"))
+        assert event.actor_id is None and event.details["method"] == "google_id_token"
+        assert event.details["reason"] == reason and "another-app" not in str(event.details)
+
+    def test_an_account_refused_by_the_rules_is_audited(self, api, issuer, make):
+        make.user(email="nina@example.org", google_sub="someone-else")
+        response = self.exchange(api, issuer.mint_id_token("nina@example.org", sub="google-nina"))
+        assert response.status_code == 403
+        assert ("auth.sign_in_failed", "account_refused", "nina@example.org") in self.audit_trail()
+
+    def test_a_suspended_person_gets_no_token_and_the_refusal_is_audited(self, api, issuer, approved_user, admin):
+        access.suspend(approved_user, admin)
+        response = self.exchange(api, issuer.mint_id_token(approved_user.email, hd="example.com"))
+        assert response.status_code == 403 and "token" not in response.get_json()["error"]
+        trail = self.audit_trail()
+        assert ("auth.sign_in_failed", "account_suspended", approved_user.email) in trail
+        assert not [event for event in trail if event[0] == "auth.signed_in"]
+
     def test_suspension_revokes_the_token(self, api, issuer, approved_user, admin):
         id_token = issuer.mint_id_token(approved_user.email, hd="example.com")
         token = self.exchange(api, id_token).get_json()["data"]["access_token"]

@@ -124,6 +124,12 @@ def test_the_api_token_sign_in_follows_the_mode(app, mode, issuer):
     assert response.status_code == 403
     assert "not taking new accounts" in response.get_json()["error"]["message"]
     assert accounts() == 1  # the administrator who chose the mode
+    refused = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed"))
+    assert refused.details == {
+        "reason": "registration_closed",
+        "method": "google_id_token",
+        "email": "stranger@example.org",
+    }
 
 
 def test_the_mode_comes_from_the_environment_until_an_administrator_chooses(app, google):

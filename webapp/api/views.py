@@ -10,11 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth import google
+from ..auth.session import record_sign_in_failure
 from ..exceptions import DomainError
 from ..extensions import csrf, db, limiter
 from ..permissions import public, signed_in
 from ..services import credentials, settings
-from ..services.accounts import SignInPolicy, sign_in
+from ..services.accounts import RegistrationClosed, SignInPolicy, SignInRefused, sign_in
 from . import body, lists, openapi, people, resources
 from .credentials import ApiGate, not_approved, rate_limit_key
 from .envelope import echoed_name, failure, success, timestamp
@@ -32,6 +33,8 @@ SETTINGS = obj(
 )
 TOKEN = obj({"access_token": STRING, "token_type": {"const": "Bearer"}, "expires_in": ID, "user": people.USER})
 CREDENTIAL = obj({"credential": {"enum": ["key", "token", "session"]}, "can_write": BOOLEAN})
+# The audit log's method for a sign-in by a Google ID token sent to the API (the browser's is "google").
+ID_TOKEN_SIGN_IN = "google_id_token"
 STATUS = obj({"version": STRING, "database": BOOLEAN, "migration": nullable(STRING), "time": DATE_TIME})
 
 
@@ -137,16 +140,24 @@ def google_token():
         identity = google.verify_id_token(id_token)
     except google.SignInFailed as failed:
         current_app.logger.warning("API Google sign-in refused: %s", failed.reason)
+        record_sign_in_failure(failed.kind, ID_TOKEN_SIGN_IN, failed.email)
         # A bad token is 401; a genuine one refused by the rules (unverified e-mail, other domain) is 403.
         return failure({401: 401, 502: 503}.get(failed.status, 403), failed.message)
-    user = sign_in(identity, SignInPolicy.from_config(current_app.config))
-    token = credentials.issue_token(user, current_app.secret_key)
+    try:
+        user = sign_in(identity, SignInPolicy.from_config(current_app.config))
+    except (SignInRefused, RegistrationClosed) as refused:
+        db.session.rollback()
+        reason = f"registration_{refused.mode}" if isinstance(refused, RegistrationClosed) else "account_refused"
+        record_sign_in_failure(reason, ID_TOKEN_SIGN_IN, identity.email)
+        raise
+    if str(user.status) == "suspended":
+        record_sign_in_failure("account_suspended", ID_TOKEN_SIGN_IN, user.email)
+        return not_approved(user)
+    token = credentials.grant_token(user, current_app.secret_key, ID_TOKEN_SIGN_IN)
     lifetime = int(credentials.TOKEN_LIFETIME.total_seconds())
     granted = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "user": people.user_json(user)}
     if user.is_approved:
         return success(granted)
-    if str(user.status) == "suspended":
-        return not_approved(user)
     return not_approved(user, token=granted)
 
 

@@ -161,6 +161,13 @@ def issue_token(user, secret_key):
     return TOKEN_PREFIX + _serializer(secret_key).dumps({"u": user.id, "v": user.session_version})
 
 
+def grant_token(user, secret_key, method):
+    """A bearer token for ``user`` (``issue_token``), its grant written to the audit log as a sign-in; commits."""
+    audit.record("auth.signed_in", actor=user, target=user, details={"method": method, "credential": "token"})
+    db.session.commit()
+    return issue_token(user, secret_key)
+
+
 def authenticate_token(raw, secret_key):
     """The user a token names, or CredentialRefused (bad signature, over 24 hours old, session version moved)."""
     try:
