@@ -199,6 +199,18 @@ def test_a_move_and_a_reorder_cost_four_statements_each(scrambled, approved_user
     assert ordered(scrambled.id) == [("a", 0), ("b", 1), ("c", 2), ("d", 3)]
 
 
+def test_deleting_an_item_locks_its_list_once(scrambled, approved_user, count_queries):
+    """The parent's lock, the row's, the audit entry, the DELETE, one read of the positions and the renumbering."""
+    ids = by_text(scrambled)
+    item = db.session.get(BulletItem, ids["b"])
+    with count_queries() as counter:
+        writes.delete(ITEMS, item, approved_user)
+    parent_locks = [s for s in counter.statements if "specification" in s.split("WHERE")[0].lower()]
+    assert len(parent_locks) == 1, counter.statements
+    assert counter.count <= 9, counter.statements
+    assert ordered(scrambled.id) == [("d", 0), ("a", 1), ("c", 2)]
+
+
 def _run_together(app, *jobs):
     """Run each job in its own thread, with its own app context and session, started at the same moment."""
     start = threading.Barrier(len(jobs))

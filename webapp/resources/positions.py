@@ -63,9 +63,11 @@ def place_last(resource, obj, parent_id):
 
 
 def remove(resource, obj):
-    """Delete a row and move the rows after it up by one."""
+    """Delete a row and move the rows after it up by one; the caller holds the parent's lock (``lock_parent``).
+
+    The caller takes it before the row's own lock, the order every position change keeps.
+    """
     parent_id = getattr(obj, resource.parent.fk)
-    lock_parent(resource, parent_id)
     db.session.delete(obj)
     db.session.flush()
     current = positions(resource, parent_id)
