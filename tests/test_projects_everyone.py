@@ -94,3 +94,28 @@ def test_a_word_in_most_rows_is_read_newest_first_from_the_index_page_by_page(
     # With a filter or another order, every match is looked up as before (the same rows).
     html = client.get("/projects/?scope=all&q=quartz&sort=name").get_data(as_text=True)
     assert names(html) == sorted(expected)[:10]
+
+
+def test_each_owner_is_shown_by_name_or_else_address_from_only_those_columns(
+    client, sign_in, admin, make, count_queries
+):
+    make.project(make.user(email="named@example.com", name="Nora Named"), name="Named's")
+    make.project(make.user(email="plain@example.com", name=""), name="Plain's")
+    sign_in.as_user(admin)
+    with count_queries() as counter:
+        page = client.get("/projects/?scope=all").get_data(as_text=True)
+    assert "Nora Named &lt;named@example.com&gt;" in page
+    assert "plain@example.com &lt;plain@example.com&gt;" in page
+    # Every further column of the owner would be converted again for each row (a JSON document, dates).
+    rows = next(s for s in counter.statements if "FROM project" in s)
+    assert "email" in rows and "settings" not in rows and "last_login_at" not in rows, rows
+    assert counter.count == 3, counter.statements
+
+
+def test_the_api_lists_everyones_rows_without_loading_their_owners(api, admin, approved_user, make, count_queries):
+    make.project(approved_user, name="Alice's launch")
+    with count_queries() as counter:
+        response = api(admin).get("/api/v1/projects?scope=all")
+    assert [row["owner_id"] for row in response.get_json()["data"]] == [approved_user.id]
+    rows = next(s for s in counter.statements if "FROM project" in s)
+    assert "users" not in rows.split("WHERE")[0], rows

@@ -64,7 +64,13 @@ class ResourceApi:
         everyone = bool(asked.everyone and parent is None and self.resource.owner and current_user.is_admin)
         parent_obj = parent and parent.obj
         found = queries.listing(
-            self.resource, current_user, parent_obj, size=asked.limit, everyone=everyone, query=asked.query
+            self.resource,
+            current_user,
+            parent_obj,
+            size=asked.limit,
+            everyone=everyone,
+            query=asked.query,
+            owners=False,
         )
         next_cursor = str(found.next_after) if found.next_after is not None else None
         return success([self.to_json(obj) for obj in found.rows], meta={"next": next_cursor, "limit": asked.limit})

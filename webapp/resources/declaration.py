@@ -18,6 +18,8 @@ from .typed import BooleanField, DateField, DateTimeField
 
 # Field types a list can be filtered by: a choice, yes/no, a date range, a related row.
 FILTERABLE = (ChoiceField, BooleanField, DateField, DateTimeField, RelationField)
+# What everyone's list shows of a row's owner (resources/rows.py): a name, or else the address.
+OWNER_SHOWN = ("id", "name", "email")
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ class Resource:
             chain.append(chain[-1].parent.resource)
         return chain
 
-    @property
+    @cached_property
     def owner_relationship(self):
         """The model's relationship to its owner (the one built on the ``owner`` column)."""
         return getattr(self.model, self.relationship_on(self.owner))
@@ -223,6 +225,14 @@ class Resource:
             if relationship.direction is MANYTOONE and len(local) == 1 and local[0] is column:
                 return relationship.key
         raise ValueError(f"{self.model.__name__} has no relationship on {column_name}")
+
+    @cached_property
+    def owner_load(self):
+        """Everyone's list loads each row's owner in the same statement, with only what the list shows of
+        them (``OWNER_SHOWN``): each further column is converted again for every row."""
+        owner = self.owner_relationship
+        account = owner.property.mapper.class_
+        return joinedload(owner).load_only(*(getattr(account, name) for name in OWNER_SHOWN))
 
     def owner_of(self, obj):
         """The user who owns ``obj`` (a top-level row)."""

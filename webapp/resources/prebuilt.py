@@ -9,7 +9,6 @@ lists (filters, hand-ordered rows, a resource's own search filter) are built as 
 """
 
 from sqlalchemy import bindparam, func, literal_column, or_, select, table, tuple_
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from . import search as search_module
@@ -20,9 +19,10 @@ MAX_SHAPES = 1024
 _shapes = {}
 
 
-def page_rows(resource, scope_column, scope_id, everyone, query, size):
+def page_rows(resource, scope_column, scope_id, everyone, query, size, owners=True):
     """The rows of one page (``size`` + 1 at most, to tell whether more follow), or None when this list
-    has no prebuilt shape (the caller builds its statement as before)."""
+    has no prebuilt shape (the caller builds its statement as before). Everyone's rows come with their
+    owners unless ``owners`` is false."""
     if resource.positioned or query.filters or (query.q and resource.search_filter is not substring_filter):
         return None
     sort, after, params = query.sort, query.after, {"limit": size + 1, "scope_id": scope_id}
@@ -39,10 +39,11 @@ def page_rows(resource, scope_column, scope_id, everyone, query, size):
         params["match"] = fts_phrase(resource.search_columns, query.q)
     elif search is not None:
         params["pattern"] = escape_like(query.q if search == "ilike" else query.q.lower())
-    key = (resource, scope_column, everyone, sort, after is not None, search)
+    owners = everyone and owners
+    key = (resource, scope_column, owners, sort, after is not None, search)
     statement = _shapes.get(key)
     if statement is None:
-        statement = _page_statement(resource, scope_column, everyone, sort, after is not None, search)
+        statement = _page_statement(resource, scope_column, owners, sort, after is not None, search)
         if len(_shapes) >= MAX_SHAPES:
             _shapes.clear()
         _shapes[key] = statement
@@ -82,12 +83,12 @@ def _few_rows(resource, scope_column, scope_id):
     return db.session.scalar(statement, {"scope_id": scope_id, "scan_rows": search_module.SCAN_IN_PLACE_ROWS}) is None
 
 
-def _page_statement(resource, scope_column, everyone, sort, has_cursor, search):
+def _page_statement(resource, scope_column, owners, sort, has_cursor, search):
     statement = select(resource.model).options(*resource.load_options)
     if scope_column is not None:
         statement = statement.where(scope_column == bindparam("scope_id"))
-    elif everyone:
-        statement = statement.options(joinedload(resource.owner_relationship))
+    if owners:
+        statement = statement.options(resource.owner_load)
     if search is not None:
         statement = statement.where(_search_clause(resource, search, has_cursor))
     key, pk = resource.column(sort.column), resource.pk

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..exceptions import NotFound
 from ..extensions import db
@@ -68,32 +67,28 @@ def get_owned(resource, record_id, user):
     return Record(resource, row[0], tuple(row[1:]))
 
 
-def listing(resource, user, parent=None, q="", after=None, size=25, everyone=False, query=None):
+def listing(resource, user, parent=None, q="", after=None, size=25, everyone=False, query=None, owners=True):
     """One page of the user's rows (or of ``parent``'s children), in one statement, without COUNT.
 
     ``query`` (a ListQuery read from the URL) adds filters, an order and its cursor; without
     it the list is searched for ``q`` and continues after the id ``after``, newest first.
     ``everyone`` (administrators only; the view decides) lists every owner's rows, with
-    their owners loaded by the same statement.
+    their owners loaded by the same statement unless ``owners`` is false (the API shows only their ids).
     """
     query = query or list_query.ListQuery(q=q, sort=resource.default_sort, after=after)
     if parent is not None:
         scope_column, scope_id = resource.column(resource.parent.fk), parent.id
     else:
         scope_column, scope_id = (None, None) if everyone else (resource.column(resource.owner), user.id)
-    rows = prebuilt.page_rows(resource, scope_column, scope_id, everyone, query, size)
+    rows = prebuilt.page_rows(resource, scope_column, scope_id, everyone, query, size, owners)
     if rows is not None:
         return _page(rows, size, query, everyone)
     statement = select(resource.model).options(*resource.load_options)
-    scope = None
-    if parent is not None:
-        scope = resource.column(resource.parent.fk) == parent.id
-    elif everyone:
-        statement = statement.options(joinedload(resource.owner_relationship))
-    else:
-        scope = resource.column(resource.owner) == user.id
+    scope = None if scope_column is None else scope_column == scope_id
     if scope is not None:
         statement = statement.where(scope)
+    elif owners:
+        statement = statement.options(resource.owner_load)
     filters = list_query.where(resource, query)
     if query.q and resource.search:
         newest = None
