@@ -125,3 +125,16 @@ def test_a_one_word_search_walks_its_pages_by_cursor(office, named):
     link = re.search(r'<a class="page-link" href="([^"]*after=[^"]*)">&gt;</a>', first).group(1)
     second = office.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert shown_names(first) + shown_names(second) == newest_first(named, lambda p: True)
+
+
+@pytest.mark.parametrize("page", ["/admin/projects/", "/admin/projects/?page=1"])
+def test_rows_join_only_what_is_shown_of_their_owner(office, make, admin, count_queries, page):
+    owners = [make.user(name=f"Owner {n}") for n in range(3)]
+    for n in range(30):
+        make.project(owners[n % 3], name=f"Project {n}")
+    with count_queries() as counter:
+        html = office.get(page).get_data(as_text=True)
+    assert all(owner.email in html for owner in owners)
+    rows = next(s for s in counter.statements if "FROM project" in s and "JOIN users" in s)
+    # Every further column of the owner would be converted again for each row (a JSON document, dates).
+    assert "email" in rows and "settings" not in rows and "last_login_at" not in rows, rows

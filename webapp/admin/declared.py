@@ -49,6 +49,7 @@ class DeclaredView(AdminModelView):
     registry = None
     placeholder = ""
     form_order = ()  # every input, in the declared order (``form_columns`` are the ones Flask-Admin makes)
+    _owner_joined = False
 
     def scaffold_form(self):
         """Flask-Admin's form for the pickers and plain columns, with each declared field's own WTForms field."""
@@ -69,6 +70,21 @@ class DeclaredView(AdminModelView):
             getattr(form_class, name).creation_counter = counter + offset  # the declared order
         form_class.declared = declared
         return form_class
+
+    def scaffold_auto_joins(self):
+        """The relationships each list row joins, but the owner's: ``get_query`` joins it with only what is shown."""
+        joins = super().scaffold_auto_joins()
+        self._owner_joined = any(join.key == self._owner_relationship for join in joins)
+        return [join for join in joins if join.key != self._owner_relationship]
+
+    def get_query(self):
+        # Every further column of the owner would be converted again for each row of a list.
+        query = super().get_query()
+        return query.options(self.resource.owner_load) if self._owner_joined else query
+
+    @property
+    def _owner_relationship(self):
+        return _scope(self.resource).relationship if self.resource.owner is not None else None
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
