@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format bench bench-smoke bench-cpu bench-workers bench-workers-smoke reliability reliability-smoke venv dev-venv migrate seed clean
+.PHONY: run test lint format bench bench-smoke bench-cpu bench-instructions bench-workers bench-workers-smoke reliability reliability-smoke venv dev-venv migrate seed clean
 
 run: $(VENV)/.app-installed  ## Migrate the local SQLite database, add demo data, serve on http://127.0.0.1:5000
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app webapp db upgrade
@@ -33,6 +33,9 @@ bench-smoke: $(VENV)/.dev-installed  ## The benchmark on 1,000 rows for a few se
 
 bench-cpu: $(VENV)/.dev-installed  ## CPU per request of the projects page and the same list through the API (in-process, 10,000 rows)
 	$(BIN)/python -m bench.cpu $(BENCH_ARGS)
+
+bench-instructions: $(VENV)/.dev-installed  ## Instructions per request under callgrind: make bench-instructions BENCH_ARGS="/projects/ --as admin [--against /tmp/before]"
+	$(BIN)/python -m bench.instructions $(BENCH_ARGS)
 
 bench-workers: $(VENV)/.dev-installed  ## gunicorn worker class and threads under pages, sign-ins and uploads (PostgreSQL, ~12 min); docs/performance.md
 	@command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 1; }
