@@ -44,6 +44,29 @@ class InvalidInput(DomainError):
         self.errors = errors or {}
 
 
+class FieldError(ValueError):
+    """A submitted value is unusable; its message is written for the person who sent it.
+
+    Any other ValueError raised while reading a field is a bug or a library's words: the
+    person sees a generic message and the details go to the log.
+    """
+
+
+UNREADABLE = "This value could not be read; please check it."
+
+
+def shown_message(error, log, what):
+    """The words the sender sees for ``error`` raised reading ``what``: a FieldError's own, else UNREADABLE.
+
+    Any other error is a bug or a library speaking, so its words go to ``log`` for the operator
+    (type and text, cut short: it may quote the submitted value), never to the sender.
+    """
+    if isinstance(error, FieldError):
+        return str(error)
+    log.warning("Could not read %s: %s: %.200s", what, type(error).__name__, error, stacklevel=2)
+    return UNREADABLE
+
+
 class Busy(DomainError):
     """The server is at capacity for this kind of work; the client may retry after ``retry_after`` seconds."""
 

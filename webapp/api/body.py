@@ -1,17 +1,21 @@
 """Reading request bodies: JSON objects (or multipart forms with files), turned into the form values the pages read."""
 
+import logging
+
 from flask import request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..exceptions import DomainError, InvalidInput
-from ..resources.fields import InvalidForm, clean
+from ..exceptions import DomainError, InvalidInput, shown_message
+from ..resources.fields import UNUSABLE, InvalidForm, clean, described
 from .envelope import echoed_name
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
 UNKNOWN = "This field does not exist or cannot be set."
+
+log = logging.getLogger(__name__)
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -109,8 +113,8 @@ def _json_values(resource, obj):
                 values.setlist(form_field.name, form_field.form_values(payload[form_field.name]))
             else:
                 values.setlist(form_field.name, _unchanged(form_field, obj))
-        except ValueError as error:
-            errors[form_field.name] = str(error)
+        except UNUSABLE as error:
+            errors[form_field.name] = shown_message(error, log, described(form_field))
     return values, errors
 
 

@@ -16,15 +16,22 @@ them: the type name in ``scaffold_type``). The typed fields live in ``typed.py``
 ``relations.py`` and ``files.py``.
 """
 
+import logging
+
 import wtforms
+from flask import has_request_context, request
 from wtforms.validators import AnyOf
 
-from ..exceptions import InvalidInput
+from ..exceptions import FieldError, InvalidInput, shown_message
 from ..text import has_control_characters  # noqa: F401  (importable from here too)
 from ..uploads import service as uploads
 from ..uploads.images import SIZES
 from .forms import FormState  # noqa: F401  (importable from here too, as before it had its own module)
 from .validation import MaxLength, Optional, PlainText, Required, run, strip
+
+log = logging.getLogger(__name__)
+# What reading a field may raise on a value it cannot use; anything else is left to fail loudly.
+UNUSABLE = (ValueError, TypeError, OverflowError)
 
 
 class InvalidForm(InvalidInput):
@@ -82,7 +89,7 @@ class Field:
         return "" if value is None else str(value)
 
     def read(self, data, actor=None, obj=None):
-        """The value to store from the submitted ``data`` (ValueError when invalid).
+        """The value to store from the submitted ``data`` (FieldError when invalid).
 
         ``actor`` submits the form and ``obj`` is the row being changed (None when creating),
         for fields whose rules depend on them; plain fields clean the typed text.
@@ -94,7 +101,7 @@ class Field:
         return self.raw(data)
 
     def clean(self, raw):
-        """The value to store, or ValueError with a message the user can act on (from the WTForms field)."""
+        """The value to store, or FieldError with a message the user can act on (from the WTForms field)."""
         return self.stored(run(self.name, self.form_field(), raw if isinstance(raw, list) else [raw]))
 
     def stored(self, data):
@@ -110,13 +117,13 @@ class Field:
         return None if value is None else str(value)
 
     def form_values(self, json_value):
-        """The form strings an API value stands for, read then by ``read`` like a page's form (ValueError if unusable)."""
+        """The form strings an API value stands for, read then by ``read`` like a page's form (FieldError if unusable)."""
         if json_value is None:
             return [""]
         if not isinstance(json_value, str):
-            raise ValueError(f"{self.label} must be text.")
+            raise FieldError(f"{self.label} must be text.")
         if has_control_characters(json_value):
-            raise ValueError(f"{self.label} contains invisible control characters; please retype it.")
+            raise FieldError(f"{self.label} contains invisible control characters; please retype it.")
         return [json_value]
 
     def json_schema(self):
@@ -239,11 +246,11 @@ class ImageField(Field):
             # and accepts an asset id only when it is the current image or the actor's own upload.
             asset = uploads.chosen_image(data, data, self.name, actor, current=self.initial(obj))
         except uploads.UploadError as error:
-            raise ValueError(error.message) from None
+            raise FieldError(error.message) from None
         if asset is not None and uploads.is_document(asset):
-            raise ValueError(uploads.GONE)  # a document's id sent to an image field
+            raise FieldError(uploads.GONE)  # a document's id sent to an image field
         if asset is None and self.required:
-            raise ValueError(f"{self.label} is required.")
+            raise FieldError(f"{self.label} is required.")
         return asset
 
     def to_json(self, value):
@@ -265,7 +272,7 @@ class ImageField(Field):
         if isinstance(json_value, dict) and isinstance(json_value.get("id"), int):
             json_value = json_value["id"]  # the image object as the API sent it: keep it
         if isinstance(json_value, bool) or not isinstance(json_value, int):
-            raise ValueError(f"{self.label} must be an image id or null; send a file as multipart/form-data.")
+            raise FieldError(f"{self.label} must be an image id or null; send a file as multipart/form-data.")
         return [str(json_value)]
 
     def json_schema(self):
@@ -308,8 +315,14 @@ def clean(fields, data, actor=None, obj=None):
     for form_field in fields:
         try:
             values[form_field.name] = form_field.read(data, actor, obj)
-        except ValueError as error:
-            errors[form_field.name] = str(error)
+        except UNUSABLE as error:
+            errors[form_field.name] = shown_message(error, log, described(form_field))
     if errors:
         raise InvalidForm(errors, values)
     return values
+
+
+def described(form_field):
+    """The field and the endpoint reading it, as the log names them (the operator finds the declaration from it)."""
+    endpoint = request.endpoint if has_request_context() else None
+    return f"field {form_field.name!r} ({type(form_field).__name__}) at {endpoint or 'no request'}"

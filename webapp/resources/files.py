@@ -2,6 +2,7 @@
 
 from flask import current_app
 
+from ..exceptions import FieldError
 from ..uploads import service as uploads
 from ..uploads.files import FILE_TYPES, describe
 from .fields import ImageField
@@ -44,11 +45,11 @@ class FileField(ImageField):
             current = self.initial(obj)
             asset = uploads.chosen_image(data, data, self.name, actor, current=current, store=self._store)
         except uploads.UploadError as error:
-            raise ValueError(error.message) from None
+            raise FieldError(error.message) from None
         if asset is not None and asset is not current and not uploads.is_document(asset):
-            raise ValueError(uploads.GONE)  # an image's id typed into a file field
+            raise FieldError(uploads.GONE)  # an image's id typed into a file field
         if asset is None and self.required:
-            raise ValueError(f"{self.label} is required.")
+            raise FieldError(f"{self.label} is required.")
         return asset
 
     def text(self, value):

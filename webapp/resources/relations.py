@@ -8,6 +8,7 @@ from flask import g, has_app_context
 from sqlalchemy import func, inspect, select
 from wtforms.validators import ValidationError
 
+from ..exceptions import FieldError
 from ..extensions import db
 from ..ids import parse_id
 from . import queries
@@ -45,7 +46,7 @@ class Options:
 
 
 class RelatedRowField(wtforms.Field):
-    """A WTForms field whose value is a row, found by ``resolve(text)`` (ValueError: not one the person may pick)."""
+    """A WTForms field whose value is a row, found by ``resolve(text)`` (FieldError: not one the person may pick)."""
 
     widget = wtforms.widgets.TextInput()
 
@@ -120,6 +121,9 @@ class RelationField(Field):
 
     def resolve(self, actor, current, text):
         """The row ``text`` names ("42", "Name #42" or an exact name), if ``actor`` may pick it."""
+        if CONTROL.search(text):
+            # No name holds one, and PostgreSQL would refuse a NUL in the query in its own words.
+            raise FieldError(f"{self.label} contains invisible control characters; please retype it.")
         pk, title = inspect(self.target).primary_key[0], self._title_column()
         tagged = TAGGED_ID.search(text)
         row_id = parse_id(tagged.group(1) if tagged else text)
@@ -132,7 +136,7 @@ class RelationField(Field):
             found = db.session.scalars(named).all()
         if len(found) != 1:
             what = "Several rows are" if len(found) > 1 else "Nothing you can choose is"
-            raise ValueError(f"{self.label}: {what} called “{text[:80]}”. Choose one from the list.")
+            raise FieldError(f"{self.label}: {what} called “{text[:80]}”. Choose one from the list.")
         return found[0]
 
     def form_field(self, actor=None, current=None, **options):
@@ -182,7 +186,7 @@ class RelationField(Field):
         if isinstance(json_value, dict) and isinstance(json_value.get("id"), int):
             json_value = json_value["id"]  # the related row as the API sent it (and as a PATCH keeps it)
         if isinstance(json_value, bool) or not isinstance(json_value, int):
-            raise ValueError(f"{self.label} must be the id of a row you may choose, or null.")
+            raise FieldError(f"{self.label} must be the id of a row you may choose, or null.")
         return [str(json_value)]
 
     def json_schema(self):
@@ -287,7 +291,7 @@ class TagsField(Field):
         if json_value is None:
             return []
         if not isinstance(json_value, list) or not all(isinstance(tag, str) for tag in json_value):
-            raise ValueError(f"{self.label} must be a list of strings.")
+            raise FieldError(f"{self.label} must be a list of strings.")
         return list(json_value)
 
     def json_schema(self):

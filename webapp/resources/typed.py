@@ -11,6 +11,7 @@ import wtforms
 from flask import has_request_context
 from flask_login import current_user
 
+from ..exceptions import FieldError
 from ..services.settings import time_zone
 from .fields import Field
 from .validation import Between, Optional, Places, Required
@@ -60,7 +61,7 @@ class ScalarField(Field):
         if json_value is None:
             return [""]
         if isinstance(json_value, bool) or not isinstance(json_value, str | int | float):
-            raise ValueError(f"{self.label} has the wrong type.")
+            raise FieldError(f"{self.label} has the wrong type.")
         return [str(json_value)]
 
     def nullable(self, schema):
@@ -126,10 +127,10 @@ def in_utc(moment, zone, label):
         local = moment.replace(tzinfo=zone)
         utc = local.astimezone(UTC)
         if utc.astimezone(zone).replace(tzinfo=None) != moment:
-            raise ValueError(f"{label}: {moment:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks change then).")
+            raise FieldError(f"{label}: {moment:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks change then).")
         return utc
     except OverflowError:
-        raise ValueError(f"{label} is out of range.") from None
+        raise FieldError(f"{label} is out of range.") from None
 
 
 class DateTimeField(ScalarField):
@@ -268,7 +269,7 @@ class BooleanField(ScalarField):
             return []
         if json_value is True:
             return ["y"]
-        raise ValueError(f"{self.label} must be true or false.")
+        raise FieldError(f"{self.label} must be true or false.")
 
     def json_schema(self):
         return {"type": "boolean", "title": self.label}

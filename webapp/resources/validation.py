@@ -12,6 +12,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms.form import BaseForm
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
+from ..exceptions import FieldError
+
 # One definition of control characters for every surface (webapp/text.py); importable from here as before.
 from ..text import CONTROL, PlainText  # noqa: F401
 
@@ -110,10 +112,10 @@ def normalised(text):
 def run(name, unbound, values):
     """Bind ``unbound`` as ``name``, read ``values`` (the submitted strings) and validate.
 
-    Returns the field's data, or raises ValueError with the first message.
+    Returns the field's data, or raises FieldError with the first message (WTForms messages are written for people).
     """
     form = BaseForm({name: unbound})
     form.process(MultiDict([(name, value) for value in values]))
     if not form.validate():
-        raise ValueError(form.errors[name][0])
+        raise FieldError(form.errors[name][0])
     return form[name].data

@@ -26,7 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
-from ..exceptions import Conflict, InvalidInput
+from ..exceptions import Conflict, FieldError, InvalidInput, shown_message
 from ..extensions import db
 from ..models import SiteSetting, utcnow
 from ..text import has_control_characters
@@ -56,12 +56,12 @@ _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-
 
 
 def _printable(text, limit, what):
-    """``text`` on one line (line breaks become spaces), or ValueError when too long or holding control characters."""
+    """``text`` on one line (line breaks become spaces), or FieldError when too long or holding control characters."""
     if has_control_characters(text):
-        raise ValueError(f"{what} contains invisible control characters; please retype it.")
+        raise FieldError(f"{what} contains invisible control characters; please retype it.")
     text = " ".join((text or "").split())
     if len(text) > limit:
-        raise ValueError(f"{what} is too long: at most {limit} characters (this one has {len(text)}).")
+        raise FieldError(f"{what} is too long: at most {limit} characters (this one has {len(text)}).")
     return text
 
 
@@ -83,18 +83,18 @@ class Setting:
     required: bool = False
 
     def clean(self, value):
-        """``value`` checked and normalised; ValueError with a message a person can act on."""
+        """``value`` checked and normalised; FieldError with a message a person can act on."""
         check = getattr(self, f"_clean_{self.kind}")
         return check(value)
 
     def _clean_choice(self, value):
         if value not in self.choices:
-            raise ValueError(f"Choose one of: {', '.join(self.choices)}.")
+            raise FieldError(f"Choose one of: {', '.join(self.choices)}.")
         return value
 
     def _clean_flag(self, value):
         if not isinstance(value, bool):
-            raise ValueError("Choose yes or no.")
+            raise FieldError("Choose yes or no.")
         return value
 
     def _clean_number(self, value):
@@ -102,33 +102,33 @@ class Setting:
             value = value.strip()
             value = int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else None
         if not isinstance(value, int) or isinstance(value, bool) or not self.minimum <= value <= self.maximum:
-            raise ValueError(f"Enter a whole number from {self.minimum} to {self.maximum}.")
+            raise FieldError(f"Enter a whole number from {self.minimum} to {self.maximum}.")
         return value
 
     def _clean_text(self, value):
         if not isinstance(value, str):
-            raise ValueError("Enter text.")
+            raise FieldError("Enter text.")
         value = _printable(value, self.max_length, self.label)
         if self.required and not value:
-            raise ValueError(f"{self.label} cannot be empty.")
+            raise FieldError(f"{self.label} cannot be empty.")
         return value
 
     def _clean_domains(self, value):
         if isinstance(value, str):
             value = re.split(r"[\s,;]+", value)
         if not isinstance(value, list | tuple):
-            raise ValueError("Enter domains separated by commas or line breaks.")
+            raise FieldError("Enter domains separated by commas or line breaks.")
         domains = []
         for item in value:
             domain = str(item).strip().lower().removeprefix("@")
             if not domain:
                 continue
             if not _DOMAIN.fullmatch(domain):
-                raise ValueError(f"{domain[:80]!r} is not a domain name such as example.com.")
+                raise FieldError(f"{domain[:80]!r} is not a domain name such as example.com.")
             if domain not in domains:
                 domains.append(domain)
         if len(domains) > DOMAINS_MAX:
-            raise ValueError(f"At most {DOMAINS_MAX} domains.")
+            raise FieldError(f"At most {DOMAINS_MAX} domains.")
         return tuple(domains)
 
     def _clean_moment(self, value):
@@ -138,16 +138,16 @@ class Setting:
             try:
                 value = datetime.fromisoformat(value)
             except ValueError as error:
-                raise ValueError("Enter a date and time, for example 2026-12-31 18:00.") from error
+                raise FieldError("Enter a date and time, for example 2026-12-31 18:00.") from error
         if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValueError("Enter a date and time with its time zone.")
+            raise FieldError("Enter a date and time with its time zone.")
         first, last = MOMENT_YEARS
         try:
             value = value.astimezone(UTC)
         except OverflowError:
             value = None  # past the calendar's edge in UTC ("9999-12-31T23:59-12:00"): datetime cannot hold it
         if value is None or not first <= value.year <= last:
-            raise ValueError(f"Choose a date between the years {first} and {last}.")
+            raise FieldError(f"Choose a date between the years {first} and {last}.")
         return value
 
     def to_json(self, value):
@@ -425,7 +425,7 @@ def parse_form(form, time_zone):
         try:
             values[setting.key] = setting.clean(raw)
         except ValueError as error:
-            errors[setting.key] = str(error)
+            errors[setting.key] = shown_message(error, log, f"site setting {setting.key!r} from the settings form")
     if not errors and values["announcement_ends_at"] is not None and values["announcement_ends_at"] <= utcnow():
         errors["announcement_ends_at"] = "This time has passed: choose a later one, or leave it empty."
     if errors:
