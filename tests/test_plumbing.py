@@ -295,3 +295,49 @@ def test_a_host_header_that_is_not_a_host_name_is_a_plain_400(client, path):
 def test_an_api_request_for_a_malformed_host_is_a_json_400(client):
     response = client.get("/api/v1/projects", headers={"Host": "a..b"})
     assert response.status_code == 400 and response.get_json()["success"] is False
+
+
+def test_the_session_cookie_is_flasks_own_both_ways(app):
+    """The interface that keeps its serializer signs and reads exactly the cookies Flask's own does."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    ours, flasks = app.session_interface.get_signing_serializer(app), SecureCookieSessionInterface()
+    theirs = flasks.get_signing_serializer(app)
+    payload = {"_user_id": "token", "csrf_token": "abc"}
+    assert theirs.loads(ours.dumps(payload)) == payload
+    assert ours.loads(theirs.dumps(payload)) == payload
+    assert app.session_interface.get_signing_serializer(app) is ours  # built once per secret
+
+
+def test_a_session_cookie_signed_with_another_secret_is_not_read(app, app_config):
+    from itsdangerous import BadSignature
+
+    ours = app.session_interface.get_signing_serializer(app)
+    other = create_app({**app_config, "SECRET_KEY": "another-secret-" + "x" * 40})
+    forged = other.session_interface.get_signing_serializer(other).dumps({"_user_id": "token"})
+    with pytest.raises(BadSignature):
+        ours.loads(forged)
+
+
+def test_a_rotated_secret_still_reads_cookies_signed_with_the_old_one(app, app_config):
+    old = app.session_interface.get_signing_serializer(app).dumps({"_user_id": "token"})
+    rotated = create_app({**app_config, "SECRET_KEY": "a-new-secret-" + "y" * 40})
+    rotated.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    assert rotated.session_interface.get_signing_serializer(rotated).loads(old) == {"_user_id": "token"}
+
+
+def test_whether_a_function_is_async_is_asked_once_per_function(app, monkeypatch):
+    import flask
+
+    asked = []
+    original = flask.Flask.ensure_sync
+    monkeypatch.setattr(flask.Flask, "ensure_sync", lambda self, func: asked.append(func) or original(self, func))
+
+    def view():
+        return "ok"
+
+    assert app.ensure_sync(view) is app.ensure_sync(view) is view
+    bound = {}.get
+    app.ensure_sync(bound)
+    app.ensure_sync(bound)
+    assert asked == [view, bound, bound]  # a bound method may be made per request: not kept

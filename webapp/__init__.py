@@ -1,6 +1,8 @@
 """Hyperdesk: an admin-driven Flask app. ``create_app()`` builds one application."""
 
 import os
+from functools import cached_property
+from types import FunctionType
 
 from flask import Flask
 from flask.cli import AppGroup
@@ -9,12 +11,32 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 # Not imported as `settings`: that name is the webapp.settings package (the settings page).
 from . import config as configuration
 from . import extensions
+from .cookies import SessionInterface
 
 __version__ = "0.1.0"
+SYNC_FUNCTIONS_KEPT = 4096
 
 
 class Hyperdesk(Flask):
     """Flask, answering OPTIONS (for every route, pages and API) with 204 No Content."""
+
+    session_interface = SessionInterface()
+
+    def ensure_sync(self, func):
+        """Flask's answer, kept per function: it asks for every hook and view on every request (15 a page)
+        and inspects the function's code each time, though a function's answer never changes."""
+        if type(func) is not FunctionType:  # a bound method or partial may be made per request: not kept
+            return super().ensure_sync(func)
+        known = self._sync_functions.get(func)
+        if known is None:
+            known = super().ensure_sync(func)
+            if len(self._sync_functions) < SYNC_FUNCTIONS_KEPT:  # hooks and views: a few hundred
+                self._sync_functions[func] = known
+        return known
+
+    @cached_property
+    def _sync_functions(self):
+        return {}
 
     def make_default_options_response(self):
         """The methods the URL allows, in ``Allow``, and nothing else.
