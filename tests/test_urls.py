@@ -49,3 +49,30 @@ def test_escaped_row_urls_are_url_for_escaped(app, params):
         maker = escaped_record_url_maker("projects.edit", "record_id", **params)
         for record_id in (1, 42, "99"):
             assert maker(record_id) == str(escape(url_for("projects.edit", record_id=record_id, **params)))
+
+
+def test_a_routes_text_is_built_once_per_url_root_and_arguments(app, monkeypatch):
+    from webapp import urls
+
+    built = []
+    monkeypatch.setattr(
+        urls, "url_for", lambda endpoint, **values: built.append(endpoint) or url_for(endpoint, **values)
+    )
+    seen = []
+    for root in ("/one", "/two", "/one", "/two"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}"):
+            seen.append(escaped_record_url_maker("projects.show", "record_id")(7))
+    assert seen == ["/one/projects/7", "/two/projects/7"] * 2
+    assert built == ["projects.show", "projects.show"]  # then kept, for every later page
+
+
+def test_at_most_routes_kept_are_kept(app, monkeypatch):
+    from webapp import urls
+
+    monkeypatch.setattr(urls, "ROUTES_KEPT", 3)
+    with app.test_request_context("/"):
+        for n in range(10):
+            assert urls.record_url_maker("projects.edit", "record_id", next=f"/p/{n}")(5) == url_for(
+                "projects.edit", record_id=5, next=f"/p/{n}"
+            )
+            assert len(app.extensions["record_url_routes"]) <= 3

@@ -11,6 +11,8 @@ from .html import html_text
 
 # An id no row has: put in the URL once to learn the text around it.
 PLACEHOLDER_ID = 9_876_543_210_123
+# Routes kept with the text around their id (a few per declared resource, more with pages' paths as ``next``).
+ROUTES_KEPT = 1024
 
 
 def url_for_record(endpoint, id_arg, record_id, **params):
@@ -31,10 +33,7 @@ def url_for_record(endpoint, id_arg, record_id, **params):
 def record_url_maker(endpoint, id_arg, **params):
     """A function of a record's id giving ``url_for(endpoint, **{id_arg: id}, **params)``: for a page
     of rows, whose links differ only by their id, the route is built once."""
-    url = url_for(endpoint, **{id_arg: PLACEHOLDER_ID}, **params)
-    # The id comes before any other parameter's value (a path segment, or the first
-    # query parameter), so its first occurrence is the placeholder.
-    before, _, after = url.partition(str(PLACEHOLDER_ID))
+    before, after = _around_the_id(endpoint, id_arg, params)
 
     def record_url(record_id):
         if not _plain_id(record_id):
@@ -46,8 +45,7 @@ def record_url_maker(endpoint, id_arg, **params):
 
 def escaped_record_url_maker(endpoint, id_arg, **params):
     """As :func:`record_url_maker`, giving the URL HTML-escaped for an attribute (the text around the id escaped once)."""
-    url = url_for(endpoint, **{id_arg: PLACEHOLDER_ID}, **params)
-    before, _, after = (html_text(part) for part in url.partition(str(PLACEHOLDER_ID)))
+    before, after = (html_text(part) for part in _around_the_id(endpoint, id_arg, params))
 
     def escaped_record_url(record_id):
         if not _plain_id(record_id):
@@ -55,6 +53,33 @@ def escaped_record_url_maker(endpoint, id_arg, **params):
         return f"{before}{record_id}{after}"
 
     return escaped_record_url
+
+
+def _around_the_id(endpoint, id_arg, params):
+    """(before, after): the route's text around a record's id, kept per app, URL root and arguments.
+
+    A relative URL depends on nothing else (no host or subdomain routes), so a list's links are
+    built once per process rather than once per page. At most ``ROUTES_KEPT`` are kept: a page's
+    own path travels as ``next`` in some.
+    """
+    try:
+        key = (request.script_root if has_request_context() else None, endpoint, id_arg, tuple(sorted(params.items())))
+        hash(key)
+    except TypeError:  # a list of values, say: not kept
+        key = None
+    kept = current_app.extensions.setdefault("record_url_routes", {})
+    found = kept.get(key)
+    if found is None:
+        url = url_for(endpoint, **{id_arg: PLACEHOLDER_ID}, **params)
+        # The id comes before any other parameter's value (a path segment, or the first
+        # query parameter), so its first occurrence is the placeholder.
+        before, _, after = url.partition(str(PLACEHOLDER_ID))
+        found = (before, after)
+        if key is not None:
+            if len(kept) >= ROUTES_KEPT:
+                kept.clear()
+            kept[key] = found
+    return found
 
 
 def _plain_id(value):
