@@ -8,7 +8,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from .html import html_text
-from .security import csp_nonce
+from .security import csp_nonce, csrf_token
 from .services import pending_requests, site_settings
 from .services.settings import THEMES
 from .urls import back_office_endpoint
@@ -104,6 +104,7 @@ def template_globals():
     """Values every template sees."""
     return {
         "csp_nonce": csp_nonce,
+        "csrf_token": csrf_token,  # Flask-WTF's token, made without its compression attempt (security.py)
         "back_office_url": back_office_url,
         "theme": user_theme(),
         "nav_items": current_app.extensions.get("nav_items", []),
