@@ -14,12 +14,12 @@ template globals) take it first, as ``pass_context`` template globals.
 from functools import cached_property, lru_cache
 
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from ..html import html_text
-from ..security import csrf_token
 from ..urls import back_office_endpoint, escaped_record_url_maker
 
 # The row templates drawn by ``list_rows`` itself: any other (a resource's own) is rendered per row.
@@ -178,7 +178,7 @@ def _move_form(page, obj, title, is_first, is_last):
     return (
         f'<form method="post" action="{move_url}" hx-post="{move_url}" hx-target="#{name}-rows" hx-swap="innerHTML"'
         ' class="inline-form move-form">\n'
-        f'<input type="hidden" name="csrf_token" value="{html_text(csrf_token())}">\n'
+        f'<input type="hidden" name="csrf_token" value="{html_text(generate_csrf())}">\n'
         '<button type="submit" name="direction" value="up" class="button button-small button-quiet move-up"'
         f' aria-label="Move “{title}” up" title="Move up"{" data-focus" if focus_up else ""}>↑</button>\n'
         '<button type="submit" name="direction" value="down" class="button button-small button-quiet move-down"'
