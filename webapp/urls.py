@@ -1,7 +1,8 @@
 """URLs for list pages, which link every row to the same few views.
 
 Rows differ only by their id, and Werkzeug's URL building was a fifth of a list page's
-time, so each (endpoint, parameters) route is built once per request and reused.
+time, so each (endpoint, parameters) route is built once and its text around the id reused:
+kept per app and URL root for every later page (``_around_the_id``).
 """
 
 from flask import current_app, g, has_request_context, request, url_for
