@@ -58,10 +58,11 @@ CASES = [
 VERSUS = {"W4": "S4", "W5": "S5", "W5b": "S5b", "W8": "S6", "W8b": "S6"}
 
 
-def prepare(folder, rows, url=None):
+def prepare(folder, rows, url=None, served=False):
     """The app on a migrated database (a SQLite file by default) with ``rows`` projects of one user.
 
-    Returns (app, user id, admin id, API key).
+    ``served``: with what production adds to each request, the rate limiter's check and the request's
+    log line (in JSON, to stderr); without them by default. Returns (app, user id, admin id, API key).
     """
     os.environ["APP_ENV"] = "testing"
     from flask_migrate import upgrade
@@ -73,11 +74,13 @@ def prepare(folder, rows, url=None):
     from webapp.services import credentials
 
     url = url or f"sqlite:///{folder}/cpu.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "s" * 40, "RATELIMIT_ENABLED": False})
+    settings = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "s" * 40, "RATELIMIT_ENABLED": served}
+    app = create_app({**settings, **({"LOG_FORMAT": "json"} if served else {})})
     ensure_migrations(app)
     with app.app_context():
         upgrade()
-        logging.getLogger().setLevel(logging.WARNING)  # one log line per request is not what is measured
+        if not served:
+            logging.getLogger().setLevel(logging.WARNING)  # one log line per request is not what is measured
         user = User(email="bench@example.com", name="Bench", status="approved")
         admin = User(email="admin@example.com", name="Admin", status="approved", role="admin")
         db.session.add_all([user, admin])

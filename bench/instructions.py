@@ -3,7 +3,8 @@
 ``python -m bench.instructions PATH [--as user|admin|key|admin-key] [--rows N] [--requests N] [--postgres URL] [--htmx]
 [--against CHECKOUT]``: the app of bench/cpu.py (a throwaway database, one user owning the rows, an
 administrator, API keys) serves PATH (``{after}``, ``{page}`` and ``{rare}`` as bench/cpu.py fills them) under
-callgrind, which counts only while the measured requests run. Prints millions of instructions per request.
+callgrind, which counts only while the measured requests run, with what production adds to each request
+(the rate limiter's check, the request's JSON log line). Prints millions of instructions per request.
 With ``--against``, the same is counted for another checkout (``git worktree add /tmp/before HEAD``) and
 the ratio printed.
 
@@ -16,6 +17,7 @@ Needs valgrind (Debian's package). Each count takes 15–30 s: callgrind runs th
 
 import argparse
 import contextvars
+import inspect
 import os
 import re
 import subprocess
@@ -66,7 +68,9 @@ def serve(path, who, rows, requests, postgres, htmx):
 
     headers = {"HX-Request": "true"} if htmx else {}
     with tempfile.TemporaryDirectory() as folder, cpu.database(folder, postgres) as url:
-        app, user_id, admin_id, key = cpu.prepare(folder, rows, url)
+        # As production serves it (rate limiter, log line), when the measured checkout's bench can.
+        served = {"served": True} if "served" in inspect.signature(cpu.prepare).parameters else {}
+        app, user_id, admin_id, key = cpu.prepare(folder, rows, url, **served)
         path = path.format(**cpu.deep_page(app, rows))
         if who == "admin-key":
             key = _admin_key(app, admin_id)

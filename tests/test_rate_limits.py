@@ -143,6 +143,25 @@ def test_memory_counters_belong_to_one_instance(app, app_config):
     assert start_sign_in(create_app(app_config).test_client(), ip).status_code == 302
 
 
+def test_the_limiter_checks_only_the_endpoints_a_limit_is_declared_for(app):
+    with app.test_request_context():
+        declared = {endpoint for endpoint in app.view_functions if limiter._declares_limits(app, endpoint)}
+    assert {"auth.google_start", "auth.google_callback", "auth.dev_login", "access.submit_request"} <= declared
+    assert {"uploads.upload_image", "api.projects_index", "api.me", "api.google_token"} <= declared
+    assert not declared & {"main.home", "projects.index", "projects.create", "admin.index", "access.queue"}
+
+
+def test_a_default_limit_reaches_every_page(app_config):
+    app_config.update(RATELIMIT_DEFAULT="2 per minute")
+    try:
+        client = create_app(app_config).test_client()
+        ip = an_ip()
+        statuses = [client.get("/", environ_base={"REMOTE_ADDR": ip}).status_code for _ in range(3)]
+    finally:
+        limiter.limit_manager.set_default_limits([])  # the Limiter outlives the app: later apps set none
+    assert statuses[2] == 429 and statuses[:2] != [429, 429]
+
+
 @pytest.fixture
 def limiter_recovers():
     """Forget the dead storage afterwards.
