@@ -1,7 +1,10 @@
 """Valid values and rows for any declared resource, read from its declaration (the matrices and scaffolded tests use them)."""
 
+from contextlib import contextmanager
+
 from werkzeug.datastructures import MultiDict
 
+from tests.plugins.client import TestClient
 from webapp.extensions import db
 from webapp.resources import ChoiceField, ImageField, TextAreaField, TextField, writes
 
@@ -39,3 +42,26 @@ def make_row(resource, owner, parent=None):
     obj = writes.create(resource, sample_form(resource), owner, parent)
     db.session.commit()
     return obj
+
+
+@contextmanager
+def app_declaring(app_config, monkeypatch, resources, metadata):
+    """The application serving ``resources`` too (pages and API), with ``metadata``'s tables made for this test only."""
+    from tests.conftest import empty_all_tables
+    from webapp import create_app
+    from webapp.resources import views
+
+    discovered = views.discover()
+    monkeypatch.setattr(views, "discover", lambda: [*discovered, *resources])
+    app = create_app(app_config)
+    app.test_client_class = TestClient
+    with app.app_context():
+        metadata.create_all(db.engine)
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            metadata.drop_all(db.engine)
+            empty_all_tables()
+            db.session.remove()
+            db.engine.dispose()

@@ -9,10 +9,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tests.api_support import document
+from tests.declared import app_declaring
 from tests.plugins.api import ApiCaller, make_key
-from tests.plugins.client import TestClient
 from webapp.api import openapi
-from webapp.extensions import db
 from webapp.models import User
 from webapp.resources import ChoiceField, Resource, TextField
 
@@ -83,18 +82,8 @@ GADGETS = Resource(
 @pytest.fixture
 def gadgets_app(app_config, monkeypatch):
     """An app whose declarations include gadgets, with the table made for this test only."""
-    from webapp import create_app
-    from webapp.resources import views
-
-    discovered = views.discover()
-    monkeypatch.setattr(views, "discover", lambda: [*discovered, GADGETS])
-    gadgets_app = create_app(app_config)
-    gadgets_app.test_client_class = TestClient
-    with gadgets_app.app_context():
-        ThrowawayBase.metadata.create_all(db.engine)
+    with app_declaring(app_config, monkeypatch, [GADGETS], ThrowawayBase.metadata) as gadgets_app:
         yield gadgets_app
-        db.session.remove()
-        ThrowawayBase.metadata.drop_all(db.engine)
 
 
 def test_a_newly_declared_resource_gets_its_api_and_schema(gadgets_app, app, approved_user):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from tests.plugins.client import TestClient
+from tests.declared import app_declaring
 from tests.typed_models import customer, typed  # noqa: F401
 from webapp.exceptions import UNREADABLE, FieldError
 from webapp.extensions import db
@@ -69,22 +69,8 @@ GADGETS = Resource(
 @pytest.fixture
 def app(app_config, monkeypatch):
     """The application serving gadgets too, pages and API, with their table made for this test only."""
-    from tests.conftest import empty_all_tables
-    from webapp import create_app
-    from webapp.resources import views
-
-    discovered = views.discover()
-    monkeypatch.setattr(views, "discover", lambda: [*discovered, GADGETS])
-    gadget_app = create_app(app_config)
-    gadget_app.test_client_class = TestClient
-    with gadget_app.app_context():
-        GadgetBase.metadata.create_all(db.engine)
+    with app_declaring(app_config, monkeypatch, [GADGETS], GadgetBase.metadata) as gadget_app:
         yield gadget_app
-        db.session.remove()
-        GadgetBase.metadata.drop_all(db.engine)
-        empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
