@@ -124,6 +124,7 @@ def add_specification(page):
 
 
 def add_items_with_enter(page):
+    wait_for_htmx(page)  # before htmx has processed the form, Enter submits it without JavaScript
     for text in ITEMS:
         field = page.get_by_label("New item")
         field.fill(text)
