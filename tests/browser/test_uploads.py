@@ -140,6 +140,8 @@ def test_inline_edit_replaces_the_cover_and_the_old_one_is_deleted(browse, appro
     old_id, project_id = project.cover_asset_id, project.id
     page = browse.page(approved_user)
     page.goto("/projects/")
+    # Clicked before htmx has processed the page, Edit opens the full edit page instead of the row's form.
+    page.wait_for_function("() => document.readyState === 'complete' && window.htmx !== undefined")
     page.locator(f"#projects-{project_id}").get_by_role("link", name="Edit").click()
     field = page.locator(f"#projects-{project_id}-form-cover")
     expect(field.locator(f'img[data-asset-id="{old_id}"]')).to_be_visible()
