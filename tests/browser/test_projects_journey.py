@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
+from tests.plugins.browser import expect_focused, wait_for_htmx, wait_until_settled
 from tests.uploads_support import scenery_png
 from webapp.uploads import service as uploads
 
@@ -27,37 +28,6 @@ def alice(approved_user, make):
     )
     make.project(approved_user, name="Mobile app", description="Companion app for field staff.", status="draft")
     return approved_user
-
-
-def wait_until_settled(page, timeout_ms=5000):
-    """Wait until no htmx request, swap or settle is under way on ``page``."""
-    busy = "!!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    for _ in range(timeout_ms // 20):
-        if not page.evaluate(busy):
-            return
-        page.wait_for_timeout(20)
-    raise AssertionError("htmx did not settle")
-
-
-def wait_for_htmx(page):
-    """Wait until the page has loaded and htmx has processed it (its deferred script ran)."""
-    page.wait_for_function("() => document.readyState === 'complete' && window.htmx !== undefined")
-
-
-def expect_focused(locator, timeout_ms=5000):
-    """Wait until ``locator`` is the page's focused element (``document.activeElement``).
-
-    Playwright's ``to_be_focused`` also needs the browser window itself to have focus, which
-    headless Chromium can take away from the page after a native drag; keyboard users meet
-    the page's own focus, so that is what these checks wait for.
-    """
-    page = locator.page
-    for _ in range(timeout_ms // 50):
-        if locator.count() == 1 and locator.evaluate("element => element === document.activeElement"):
-            return
-        page.wait_for_timeout(50)
-    active = page.evaluate("document.activeElement && document.activeElement.outerHTML.slice(0, 200)")
-    raise AssertionError(f"{locator} is not focused; the focused element is {active}")
 
 
 def item_texts(page):

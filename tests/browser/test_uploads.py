@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
+from tests.plugins.browser import wait_for_htmx
 from tests.uploads_support import image_bytes, scenery_png
 from webapp.extensions import db
 from webapp.models import Asset, Project
@@ -141,7 +142,7 @@ def test_inline_edit_replaces_the_cover_and_the_old_one_is_deleted(browse, appro
     page = browse.page(approved_user)
     page.goto("/projects/")
     # Clicked before htmx has processed the page, Edit opens the full edit page instead of the row's form.
-    page.wait_for_function("() => document.readyState === 'complete' && window.htmx !== undefined")
+    wait_for_htmx(page)
     page.locator(f"#projects-{project_id}").get_by_role("link", name="Edit").click()
     field = page.locator(f"#projects-{project_id}-form-cover")
     expect(field.locator(f'img[data-asset-id="{old_id}"]')).to_be_visible()

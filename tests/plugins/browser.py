@@ -1,4 +1,4 @@
-"""Real-browser fixtures: the app served over HTTP on 127.0.0.1, and Debian's Chromium driven by Playwright.
+"""Real-browser fixtures and helpers: the app served over HTTP on 127.0.0.1, Debian's Chromium driven by Playwright.
 
 Without Chromium the browser tests are skipped, unless REQUIRE_BROWSER=1 (CI), where that
 is a failure.
@@ -169,3 +169,34 @@ def screenshot():
             path.write_bytes(png)
 
     return save
+
+
+def wait_until_settled(page, timeout_ms=5000):
+    """Wait until no htmx request, swap or settle is under way on ``page``."""
+    busy = "!!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    for _ in range(timeout_ms // 20):
+        if not page.evaluate(busy):
+            return
+        page.wait_for_timeout(20)
+    raise AssertionError("htmx did not settle")
+
+
+def wait_for_htmx(page):
+    """Wait until the page has loaded and htmx has processed it (its deferred script ran)."""
+    page.wait_for_function("() => document.readyState === 'complete' && window.htmx !== undefined")
+
+
+def expect_focused(locator, timeout_ms=5000):
+    """Wait until ``locator`` is the page's focused element (``document.activeElement``).
+
+    Playwright's ``to_be_focused`` also needs the browser window itself to have focus, which
+    headless Chromium can take away from the page after a native drag; keyboard users meet
+    the page's own focus, so that is what these checks wait for.
+    """
+    page = locator.page
+    for _ in range(timeout_ms // 50):
+        if locator.count() == 1 and locator.evaluate("element => element === document.activeElement"):
+            return
+        page.wait_for_timeout(50)
+    active = page.evaluate("document.activeElement && document.activeElement.outerHTML.slice(0, 200)")
+    raise AssertionError(f"{locator} is not focused; the focused element is {active}")
