@@ -123,6 +123,36 @@ def test_added_item_without_htmx_redirects_to_the_specification(client, spec):
     assert response.status_code == 303 and response.headers["Location"] == f"/specifications/{spec.id}"
 
 
+NEW_ITEM_INPUT = r'<input type="text" id="items-new-text" name="text" value=""[^>]*'
+
+
+def test_page_after_an_item_added_without_htmx_has_the_input_focused_once(client, spec):
+    client.post(f"/specifications/{spec.id}/items/", data={"text": "four"})
+    first = client.get(f"/specifications/{spec.id}").get_data(as_text=True)
+    again = client.get(f"/specifications/{spec.id}").get_data(as_text=True)
+    assert texts(spec.id) == ["one", "two", "three", "four"]
+    assert "autofocus" in re.search(NEW_ITEM_INPUT, first).group(0)
+    assert "autofocus" not in re.search(NEW_ITEM_INPUT, again).group(0)
+
+
+def test_specification_form_reopens_focused_on_the_project_page_after_one_is_added_without_htmx(client, alice, make):
+    project = make.project(alice)
+    unfocused = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    client.post(f"/projects/{project.id}/specifications/", data={"title": "Roof"})
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert re.search(r'<div id="specifications-new" class="record-new">\s*<details open>', html)
+    assert re.search(r'id="specifications-new-title"[^>]*autofocus', html)
+    assert not re.search(r'id="specifications-new-title"[^>]*autofocus', unfocused)
+
+
+def test_a_list_page_focuses_only_the_form_a_row_was_added_to(client, alice, make):
+    project = make.project(alice)
+    client.post("/projects/", data={"name": "Loft", "status": "active"})
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert not re.search(r'id="specifications-new-title"[^>]*autofocus', html)
+    assert re.search(r'id="projects-new-name"[^>]*autofocus', client.get("/projects/").get_data(as_text=True))
+
+
 def test_empty_item_is_422_and_adds_nothing(client, spec):
     response = client.post(f"/specifications/{spec.id}/items/", data={"text": "   "}, headers=HX)
     html = response.get_data(as_text=True)

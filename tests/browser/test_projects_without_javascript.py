@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.plugins.browser import expect_focused
+
 pytestmark = pytest.mark.browser
 
 
@@ -72,3 +74,18 @@ def test_search_and_items_work_without_javascript(browse, approved_user, make):
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(rf"/specifications/{specification.id}$"))
     expect(page.locator("#items-rows .item-text")).to_have_text(["Measure", "Install", "Order online"])
+
+
+def test_items_are_added_one_after_another_from_the_keyboard_without_javascript(browse, approved_user, make):
+    specification = make.specification(make.project(approved_user, name="Kitchen"), title="Cabinets")
+    page = browse.page(approved_user, javascript=False)
+    page.goto(f"/specifications/{specification.id}")
+    page.get_by_label("New item").fill("Measure")
+    page.get_by_label("New item").press("Enter")
+    expect_focused(page.get_by_label("New item"))
+    page.keyboard.type("Order")
+    page.keyboard.press("Enter")
+    expect(page.locator("#items-rows .item-text")).to_have_text(["Measure", "Order"])
+    expect_focused(page.get_by_label("New item"))
+    page.reload()
+    expect(page.get_by_label("New item")).not_to_have_attribute("autofocus", "")

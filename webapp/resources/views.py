@@ -7,7 +7,7 @@ fragment to htmx; another user's ids are a 404 on every route.
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, session
 from flask_login import current_user
 from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.datastructures import CombinedMultiDict
@@ -29,6 +29,8 @@ from .search import normalise_query
 from .typed import viewer_zone
 
 DIRECTIONS = ("up", "down")
+# The resource a row was just added to without JavaScript: its next page opens the "New" form focused.
+CONTINUE_ADDING = "_continue_adding"
 
 
 @dataclass
@@ -70,6 +72,13 @@ class ResourceViews:
 
     def _new_form(self, focus=False):
         return FormState.blank(self.resource, f"{self.resource.name}-new", focus=focus)
+
+    def _continues_adding(self, resource):
+        """True once after a row of ``resource`` was added without htmx: the next "New" form is focused, as with htmx."""
+        if session.get(CONTINUE_ADDING) != resource.name:
+            return False
+        del session[CONTINUE_ADDING]
+        return True
 
     def _row_prefix(self, obj):
         return f"{self.resource.dom_id(obj)}-form"
@@ -116,7 +125,7 @@ class ResourceViews:
         rows = queries.listing(
             self.resource, current_user, parent and parent.obj, size=size, everyone=everyone, query=query
         )
-        context = self._list_context(parent, rows, self._new_form())
+        context = self._list_context(parent, rows, self._new_form(focus=self._continues_adding(self.resource)))
         if query.after is not None and is_partial():
             return render_template(self._template("_rows.html"), focus_first=True, **context)
         return render_page_or_partial(self._template("list.html"), self._template("_list.html"), **context)
@@ -147,6 +156,7 @@ class ResourceViews:
         if is_partial():
             context = self._list_context(parent, None, self._new_form(focus=True))
             return render_template(self._template("_created.html"), obj=obj, **context)
+        session[CONTINUE_ADDING] = self.resource.name
         return redirect(self._home_url(parent and parent.obj), 303)
 
     def show(self, record_id):
@@ -159,7 +169,7 @@ class ResourceViews:
             Section(
                 child,
                 queries.listing(child, current_user, record.obj, size=size),
-                FormState.blank(child, f"{child.name}-new"),
+                FormState.blank(child, f"{child.name}-new", focus=self._continues_adding(child)),
             )
             for child in self.registry.children(self.resource)
         ]
