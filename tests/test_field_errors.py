@@ -6,6 +6,7 @@ and log a warning naming the field, so the operator can find the bug.
 """
 
 import logging
+import re
 
 import pytest
 from sqlalchemy import ForeignKey, String, select
@@ -93,6 +94,10 @@ def test_a_field_failing_in_a_librarys_words_shows_a_generic_message_on_the_page
     assert db.session.scalars(select(Gadget)).all() == []
     [record] = warnings_naming(caplog, "'serial'")
     assert kind in record.getMessage() and INTERNAL in record.getMessage() and "gadgets" in record.getMessage()
+    # Where the field failed, for the operator to find the bug: the frame and its source line.
+    assert re.search(
+        r'test_field_errors\.py", line \d+, in stored\n +raise (Value|Type)Error\(INTERNAL\)', record.getMessage()
+    )
 
 
 def test_a_field_error_still_shows_its_own_message_on_the_pages(client, alice, caplog):

@@ -3,6 +3,8 @@
 Services raise these; ``webapp/errors.py`` maps each to its HTTP answer in one place.
 """
 
+import traceback
+
 
 class DomainError(Exception):
     """A rule of the application refused an action; carries the message and HTTP status to show."""
@@ -59,11 +61,20 @@ def shown_message(error, log, what):
     """The words the sender sees for ``error`` raised reading ``what``: a FieldError's own, else UNREADABLE.
 
     Any other error is a bug or a library speaking, so its words go to ``log`` for the operator
-    (type and text, cut short: it may quote the submitted value), never to the sender.
+    (type and text, cut short: it may quote the submitted value), never to the sender, with
+    where it was raised (the frames and their source lines, which hold no submitted value).
     """
     if isinstance(error, FieldError):
         return str(error)
-    log.warning("Could not read %s: %s: %.200s", what, type(error).__name__, error, stacklevel=2)
+    raised_at = "".join(traceback.format_tb(error.__traceback__)).rstrip()
+    log.warning(
+        "Could not read %s: %s: %.200s\nRaised at (most recent call last):\n%s",
+        what,
+        type(error).__name__,
+        error,
+        raised_at,
+        stacklevel=2,
+    )
     return UNREADABLE
 
 
