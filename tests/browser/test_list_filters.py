@@ -47,3 +47,33 @@ def test_filters_work_without_javascript(browse, approved_user, make):
     page.get_by_role("button", name="Search").click()
     page.wait_for_url(re.compile(r"/projects/\?status=done$"))
     expect(names(page)).to_have_text(["Barn"])
+
+
+# Every control of the list's form, its box, and its label's box (a <legend> for a range).
+CONTROL_BOXES = """() => {
+  const box = el => { const r = el.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+  const form = document.querySelector('form.list-controls');
+  return Array.from(form.querySelectorAll('input:not([type=hidden]), select, button')).map(el => {
+    const label = el.id ? form.querySelector(`label[for="${el.id}"]`) : null;
+    return {id: el.id || el.textContent.trim(), box: box(el), label: label && !label.classList.contains('visually-hidden') ? box(label) : null};
+  });
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_list_controls_keep_their_size_and_labels_and_fit_the_screen(browse, approved_user, make, width):
+    make.project(approved_user, name="Barn")
+    page = browse.page(approved_user)
+    page.set_viewport_size({"width": width, "height": 860})
+    page.goto("/projects/")
+    controls = {control["id"]: control for control in page.evaluate(CONTROL_BOXES)}
+    search = controls["projects-q"]["box"]
+    assert search["right"] - search["left"] >= 160, "the search box has room to type in"
+    for name, control in controls.items():
+        box = control["box"]
+        assert box["bottom"] - box["top"] <= 48, f"{name} keeps its own height"
+        assert box["left"] >= 0 and box["right"] <= width, f"{name} is on the screen"
+        label = control["label"]
+        if label is not None:  # the label sits beside its control, on the same line
+            middle = (label["top"] + label["bottom"]) / 2
+            assert box["top"] <= middle <= box["bottom"], f"{name}'s label is on its line"

@@ -163,6 +163,8 @@ def screenshot():
     def save(page, name, full_page=True):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.evaluate(SETTLED)
+        if full_page:  # scrolled, a whole-page capture draws the sticky top bar where the window was
+            page.evaluate("window.scrollTo(0, 0)")
         png = page.screenshot(full_page=full_page, animations="disabled")
         path = SCREENSHOTS / f"{name}.png"
         if not _looks_the_same(path, png):
