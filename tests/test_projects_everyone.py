@@ -119,3 +119,23 @@ def test_the_api_lists_everyones_rows_without_loading_their_owners(api, admin, a
     assert [row["owner_id"] for row in response.get_json()["data"]] == [approved_user.id]
     rows = next(s for s in counter.statements if "FROM project" in s)
     assert "users" not in rows.split("WHERE")[0], rows
+
+
+def test_everyones_rows_are_laid_out_as_ones_own_picture_first_then_the_cells(
+    client, sign_in, admin, approved_user, make
+):
+    make.project(approved_user, name="Alice's launch")
+    sign_in.as_user(admin)
+    everyone = client.get("/projects/?scope=all").get_data(as_text=True)
+    sign_in.as_user(approved_user)
+    own = client.get("/projects/").get_data(as_text=True)
+    leading = r'<li id="projects-\d+" class="record">\s*<[^>]*class="[^"]*cell-thumb[^"]*"[^>]*>(?:</span>)?\s*<div class="record-main">'
+    assert re.search(leading, own) and re.search(leading, everyone)
+
+
+def test_everyones_list_says_whose_rows_it_shows(client, sign_in, admin):
+    sign_in.as_user(admin)
+    everyone = client.get("/projects/?scope=all").get_data(as_text=True)
+    mine = client.get("/projects/").get_data(as_text=True)
+    assert "Everyone's projects, each with its owner." in everyone and "Your projects" not in everyone
+    assert "Your projects, newest first." in mine and "each with its owner" not in mine

@@ -192,8 +192,9 @@ def _everyone_row(page, obj):
     dom_id = resource.dom_id(obj)
     owner = resource.owner_of(obj)
     mine = owner.id == page.viewer.id
+    leading = "".join(_cell(page, obj, c) for c in page.leading_columns)
     cells = []
-    for column in resource.columns:
+    for column in page.main_columns:
         if column.cell == "link" and not mine:
             cells.append(f'<span class="cell cell-title">{html_text(resource.display(obj, column))}</span>')
         else:
@@ -209,7 +210,7 @@ def _everyone_row(page, obj):
     )
     main = "\n".join(cells)
     return (
-        f'<li id="{html_text(dom_id)}" class="record">\n<div class="record-main">\n{main}\n</div>\n'
+        f'<li id="{html_text(dom_id)}" class="record">\n{leading}\n<div class="record-main">\n{main}\n</div>\n'
         f'<div class="record-actions">\n{action}\n</div>\n</li>'
     )
 
