@@ -29,7 +29,7 @@ def setting(page, key):
 def test_an_administrator_changes_the_site_settings_and_every_page_follows(browse, admin, screenshot):
     page = browse.page(admin)
     page.goto("/admin/site/")
-    assert "Default" in setting(page, "site_name").inner_text()
+    assert "The default value (SITE_NAME is not set)." in setting(page, "site_name").inner_text()
     screenshot(page, "site-settings")
     page.get_by_label("Site name").fill("Acme Desk")
     page.get_by_label("Closed: no new accounts (invitations still work)").check()
