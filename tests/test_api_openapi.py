@@ -144,3 +144,11 @@ def test_a_hand_ordered_list_documents_no_paging(app):
     assert "limit" not in names and "after" not in names
     paged = document(app)["paths"]["/api/v1/projects"]["get"]
     assert {"limit", "after"} <= {parameter["name"] for parameter in paged["parameters"]}
+
+
+def test_operation_summaries_read_as_english_whatever_the_noun(app):
+    paths = document(app)["paths"]
+    assert paths["/api/v1/items/{record_id}"]["get"]["summary"] == "Get an item"
+    assert paths["/api/v1/items/{record_id}/move"]["post"]["summary"] == "Move an item up or down"
+    assert paths["/api/v1/projects/{record_id}"]["patch"]["summary"] == "Change a project"
+    assert paths["/api/v1/projects"]["post"]["summary"] == "Create a project"

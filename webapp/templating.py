@@ -12,6 +12,7 @@ from .security import csp_nonce, csrf_token
 from .services import pending_requests, site_settings
 from .services.settings import THEMES
 from .urls import back_office_endpoint
+from .wording import with_article
 
 
 @dataclass(frozen=True)
@@ -120,4 +121,5 @@ def register_templating(app):
     pending_requests.watch_changes()
     app.jinja_env.globals["row_action"] = row_action
     app.jinja_env.globals["head_assets"] = head_assets
+    app.jinja_env.filters["with_article"] = with_article
     app.context_processor(template_globals)

@@ -18,6 +18,7 @@ from ..resources.fields import ChoiceField
 from ..resources.relations import RelationField
 from ..resources.search import MAX_QUERY_LENGTH
 from ..resources.typed import BooleanField, DateField, DateTimeField
+from ..wording import with_article
 from .envelope import echoed_name
 
 MAX_LIMIT = 100
@@ -151,7 +152,7 @@ def filter_value(form_field, raw):
             return None, "Use a date as YYYY-MM-DD, for example 2027-03-31."
     if isinstance(form_field, RelationField):
         row_id = parse_id(raw)
-        return (str(row_id), None) if row_id else (None, f"Use the id of a {form_field.label.lower()}.")
+        return (str(row_id), None) if row_id else (None, f"Use the id of {with_article(form_field.label.lower())}.")
     if isinstance(form_field, ChoiceField) and raw in form_field._values:
         return raw, None
     return None, f"Use one of: {', '.join(value for value, _ in form_field.choices)}."

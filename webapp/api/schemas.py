@@ -6,6 +6,7 @@ from sqlalchemy import inspect
 
 from ..resources.relations import RelationField, TagsField
 from ..resources.typed import BooleanField, DateField, DateTimeField
+from ..wording import with_article
 from .spec import DATE_TIME, ID, INTEGER, Operation, array, obj, query
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -128,7 +129,7 @@ def filter_parameters(form_field):
 
 def operation(resource, view, method):
     """The OpenAPI facts of one generated view."""
-    tag, one, many = resource.plural.capitalize(), resource.singular, resource.plural
+    tag, one, many = resource.plural.capitalize(), with_article(resource.singular), resource.plural
     row, rows = _ref(resource), array(_ref(resource))
     multipart = multipart_schema(resource) if resource.multipart else None
     cursor = obj({"next": {"type": ["string", "null"]}, "limit": INTEGER})
@@ -140,17 +141,17 @@ def operation(resource, view, method):
     writes = (404, 413, 415, 422, 503) if resource.multipart else (404, 413, 415, 422)
     facts = {
         "index": Operation(f"List {many}", tag, rows, query=_list_query(resource), meta=cursor, errors=(404, 422)),
-        "create": Operation(f"Create a {one}", tag, row, 201, input_schema(resource), multipart, errors=writes),
-        "show": Operation(f"Get a {one}", tag, row, errors=(404,)),
+        "create": Operation(f"Create {one}", tag, row, 201, input_schema(resource), multipart, errors=writes),
+        "show": Operation(f"Get {one}", tag, row, errors=(404,)),
         "update": Operation(
-            f"Change a {one}",
+            f"Change {one}",
             tag,
             row,
             body=input_schema(resource, True),
             multipart=multipart,
             errors=writes,
         ),
-        "delete": Operation(f"Delete a {one}", tag, obj({"id": ID, "deleted": {"const": True}}), errors=(404,)),
+        "delete": Operation(f"Delete {one}", tag, obj({"id": ID, "deleted": {"const": True}}), errors=(404,)),
         "reorder": Operation(
             f"Order the {many}",
             tag,
@@ -160,7 +161,7 @@ def operation(resource, view, method):
             errors=(404, 415, 422),
         ),
         "move": Operation(
-            f"Move a {one} up or down",
+            f"Move {one} up or down",
             tag,
             row,
             body=obj({"direction": {"enum": ["up", "down"]}}, additionalProperties=False),
