@@ -1,6 +1,7 @@
 """What every template can use: the theme, the navigation, the CSP nonce, the pending count."""
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from flask import current_app, g, has_request_context, request, url_for
 from flask_login import current_user
@@ -10,7 +11,7 @@ from markupsafe import Markup
 from .html import html_text
 from .security import csp_nonce, csrf_token
 from .services import pending_requests, site_settings
-from .services.settings import THEMES
+from .services.settings import THEMES, time_zone
 from .urls import back_office_endpoint
 from .wording import with_article
 
@@ -40,6 +41,21 @@ def user_theme():
         if theme in THEMES:
             return theme
     return "system"
+
+
+def local_time(moment, pattern):
+    """``moment`` (stored in UTC) on the viewer's clock, their settings' time zone, formatted by ``pattern``.
+
+    ``%Z`` in the pattern names the zone ("CET", "UTC"). Signed out, the clock is UTC; a moment the
+    zone's clock cannot show (the calendar's last day, east of UTC) is shown in UTC.
+    """
+    if moment.tzinfo is None:  # SQLite gives back the stored UTC moment without its zone
+        moment = moment.replace(tzinfo=UTC)
+    zone = time_zone(current_user) if has_request_context() and current_user.is_authenticated else UTC
+    try:
+        return moment.astimezone(zone).strftime(pattern)
+    except OverflowError:
+        return moment.astimezone(UTC).strftime(pattern)
 
 
 def pending_access_count():
@@ -122,4 +138,5 @@ def register_templating(app):
     app.jinja_env.globals["row_action"] = row_action
     app.jinja_env.globals["head_assets"] = head_assets
     app.jinja_env.filters["with_article"] = with_article
+    app.jinja_env.filters["local_time"] = local_time
     app.context_processor(template_globals)
