@@ -32,7 +32,7 @@ def test_dark_theme_and_page_size_apply_at_once_and_reset_restores_them(browse, 
         )
     page = browse.page(approved_user)
     page.goto("/settings/")
-    screenshot(page, "settings")
+    screenshot(page, "settings", changing="#sessions td:nth-child(3), #sessions td:nth-child(4)")  # times
     page.get_by_label("Dark").check()
     page.get_by_label("10", exact=True).check()
     page.get_by_role("button", name="Save settings").click()

@@ -138,17 +138,28 @@ SETTLED = """async () => {
 }"""
 
 
-def _looks_the_same(path, png):
-    """True when the PNG at ``path`` and ``png`` differ nowhere by more than rendering noise."""
-    from PIL import Image, ImageChops
+def _looks_the_same(path, png, ignored=()):
+    """True when the PNG at ``path`` and ``png`` differ nowhere by more than rendering noise, outside ``ignored`` boxes."""
+    from PIL import Image, ImageChops, ImageDraw
 
     if not path.exists():
         return False
     with Image.open(path) as old, Image.open(io.BytesIO(png)) as new:
         if old.size != new.size:
             return False
-        difference = ImageChops.difference(old.convert("RGB"), new.convert("RGB"))
+        old, new = old.convert("RGB"), new.convert("RGB")
+        for image in (old, new):
+            for box in ignored:
+                ImageDraw.Draw(image).rectangle(box, fill="black")
+        difference = ImageChops.difference(old, new)
         return max(high for _, high in difference.getextrema()) <= RENDERING_NOISE
+
+
+# The page boxes of what ``selector`` matches, as (left, top, right, bottom), the page scrolled to its top.
+BOXES = """selector => Array.from(document.querySelectorAll(selector)).map(element => {
+  const r = element.getBoundingClientRect();
+  return [Math.floor(r.left), Math.floor(r.top), Math.ceil(r.right), Math.ceil(r.bottom)];
+})"""
 
 
 @pytest.fixture
@@ -157,17 +168,19 @@ def screenshot():
 
     The file only changes when the page does: the screenshot waits for pictures and fonts,
     finishes transitions first (a focus ring fading in, a toast sliding up) instead of catching
-    one halfway, and leaves the file alone when only rendering noise differs.
+    one halfway, and leaves the file alone when only rendering noise differs, or only what
+    ``changing`` (a CSS selector) matches: the clock's time shown on the page, say.
     """
 
-    def save(page, name, full_page=True):
+    def save(page, name, full_page=True, changing=None):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.evaluate(SETTLED)
         if full_page:  # scrolled, a whole-page capture draws the sticky top bar where the window was
             page.evaluate("window.scrollTo(0, 0)")
         png = page.screenshot(full_page=full_page, animations="disabled")
+        ignored = [tuple(box) for box in page.evaluate(BOXES, changing)] if changing else []
         path = SCREENSHOTS / f"{name}.png"
-        if not _looks_the_same(path, png):
+        if not _looks_the_same(path, png, ignored):
             path.write_bytes(png)
 
     return save
