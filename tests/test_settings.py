@@ -104,3 +104,15 @@ def test_reset_forgets_the_time_zone(client, alice):
     settings.set_time_zone(alice, "Asia/Tokyo")
     client.post("/settings/reset")
     assert settings.preferences(db.session.get(User, alice.id))["time_zone"] == "UTC"
+
+
+def test_the_home_pages_card_names_what_the_settings_page_holds(client, alice):
+    home = client.get("/").get_data(as_text=True)
+    card = re.search(r'<a class="card" href="/settings/">.*?</a>', home, re.S).group(0)
+    page = client.get("/settings/").get_data(as_text=True)
+    for part, heading in [
+        ("time zone", "Time zone"),
+        ("signed in", "Where you are signed in"),
+        ("API keys", "API keys"),
+    ]:
+        assert part in card and heading in page
