@@ -1,6 +1,7 @@
 """The declarative layer: a model declared in a test gets working, owner-only pages from the defaults."""
 
 import io
+import re
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
@@ -16,6 +17,7 @@ from webapp.resources import Column, Field, NavEntry, Parent, Position, Resource
 from webapp.resources.registry import Registry
 from webapp.resources.views import register_resources
 from webapp.security import safe_next
+from webapp.templating import add_nav_item
 
 HX = {"HX-Request": "true"}
 
@@ -289,3 +291,12 @@ def test_a_column_can_name_a_cell_of_the_apps_own_or_a_template_path(app, client
     finally:
         db.session.remove()
         ThrowawayBase.metadata.drop_all(db.engine)
+
+
+def test_a_declared_resource_takes_its_place_in_the_navigation_by_its_order(app, client, alice):
+    add_nav_item(app, "bookmarks.index", "Bookmarks first", order=1)
+    html = client.get("/bookmarks/").get_data(as_text=True)
+    nav = re.search(r'<ul class="nav-links".*?</ul>', html, re.S).group(0)
+    labels = re.findall(r">([^<>]+)</a>", nav)
+    # Projects declares 10, a declaration without an order takes 100, Settings 1000.
+    assert labels == ["Bookmarks first", "Projects", "Bookmarks", "Settings"]

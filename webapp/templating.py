@@ -23,15 +23,18 @@ class NavItem:
     endpoint: str
     label: str
     description: str = ""
+    order: int = 100
 
     @property
     def prefix(self):
         return self.endpoint.rpartition(".")[0] + "."
 
 
-def add_nav_item(app, endpoint, label, description=""):
-    """Show a feature's page in the main navigation."""
-    app.extensions.setdefault("nav_items", []).append(NavItem(endpoint, label, description))
+def add_nav_item(app, endpoint, label, description="", order=100):
+    """Show a feature's page in the main navigation: lower ``order`` first, then in the order features are added."""
+    items = app.extensions.setdefault("nav_items", [])
+    items.append(NavItem(endpoint, label, description, order))
+    items.sort(key=lambda item: item.order)  # stable: equal orders keep their registration order
 
 
 def user_theme():

@@ -48,7 +48,7 @@ PROJECTS = Resource(
     search_index=True,  # revision 0003 made the trigram indexes and the FTS5 table
     filters=("status", "due_date"),
     sorts=(Sort("newest", "Newest first", "id", descending=True), Sort("name", "Name A–Z", "name")),
-    nav=NavEntry("Projects", "Your projects, their specifications and checklists."),
+    nav=NavEntry("Projects", "Your projects, their specifications and checklists.", order=10),
     audit=True,
     description="Your projects, newest first.",
     # A spreadsheet gets the description next to the name, and the cover's id rather than its picture.

@@ -65,10 +65,11 @@ class Position:
 
 @dataclass(frozen=True)
 class NavEntry:
-    """A link to the resource's list in the main navigation (root resources only)."""
+    """A link to the resource's list in the main navigation (root resources only): lower ``order`` first."""
 
     label: str
     description: str = ""
+    order: int = 100
 
 
 @dataclass(eq=False, kw_only=True)

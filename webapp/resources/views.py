@@ -274,7 +274,8 @@ def register_resources(app, resources=None):
         registry.add(resource)
         app.register_blueprint(make_blueprint(resource, registry))
         if resource.nav is not None:
-            add_nav_item(app, f"{resource.name}.index", resource.nav.label, resource.nav.description)
+            nav = resource.nav
+            add_nav_item(app, f"{resource.name}.index", nav.label, nav.description, nav.order)
     return registry
 
 

@@ -16,9 +16,9 @@ THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
 @bp.record_once
 def _add_to_navigation(state):
-    add_nav_item(
-        state.app, "settings.edit", "Settings", "Rows per page, theme and time zone; where you are signed in; API keys."
-    )
+    # Last: a person's own settings come after every feature's pages.
+    description = "Rows per page, theme and time zone; where you are signed in; API keys."
+    add_nav_item(state.app, "settings.edit", "Settings", description, order=1000)
     # settings/_sessions.html lists the signed-in person's sessions itself, wherever it is rendered.
     state.app.jinja_env.globals.update(live_sessions_of=live_sessions, current_session=current_session)
 
