@@ -138,4 +138,4 @@ def test_everyones_list_says_whose_rows_it_shows(client, sign_in, admin):
     everyone = client.get("/projects/?scope=all").get_data(as_text=True)
     mine = client.get("/projects/").get_data(as_text=True)
     assert "Everyone's projects, each with its owner." in everyone and "Your projects" not in everyone
-    assert "Your projects, newest first." in mine and "each with its owner" not in mine
+    assert "Your projects, their specifications and checklists." in mine and "each with its owner" not in mine

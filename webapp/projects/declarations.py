@@ -50,7 +50,7 @@ PROJECTS = Resource(
     sorts=(Sort("newest", "Newest first", "id", descending=True), Sort("name", "Name A–Z", "name")),
     nav=NavEntry("Projects", "Your projects, their specifications and checklists.", order=10),
     audit=True,
-    description="Your projects, newest first.",
+    description="Your projects, their specifications and checklists.",
     # A spreadsheet gets the description next to the name, and the cover's id rather than its picture.
     back_office=BackOffice(
         export=(
