@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
-from tests.plugins.browser import wait_for_htmx
+from tests.plugins.browser import wait_for_htmx, wait_until_settled
 from tests.uploads_support import image_bytes, scenery_png
 from webapp.extensions import db
 from webapp.models import Asset, Project
@@ -146,6 +146,8 @@ def test_inline_edit_replaces_the_cover_and_the_old_one_is_deleted(browse, appro
     page.locator(f"#projects-{project_id}").get_by_role("link", name="Edit").click()
     field = page.locator(f"#projects-{project_id}-form-cover")
     expect(field.locator(f'img[data-asset-id="{old_id}"]')).to_be_visible()
+    # The form is in the page before htmx has finished with it: a file chosen during the swap reaches no listener.
+    wait_until_settled(page)
     page.set_input_files(f"#projects-{project_id}-form-cover input[type=file]", files=[png("new.png", scenery_png())])
     field.locator(f'img[data-asset-id]:not([data-asset-id="{old_id}"])').wait_for()
     page.locator(f"#projects-{project_id}").get_by_role("button", name="Save").click()

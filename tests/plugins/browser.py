@@ -187,8 +187,12 @@ def screenshot():
 
 
 def wait_until_settled(page, timeout_ms=5000):
-    """Wait until no htmx request, swap or settle is under way on ``page``."""
-    busy = "!!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    """Wait until no htmx request, swap or settle is under way on ``page``, and new content is processed.
+
+    htmx inserts swapped content (marked ``htmx-added``) a task before it processes it, so an element
+    can be on the page before its ``hx-*`` attributes listen to anything.
+    """
+    busy = "!!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     for _ in range(timeout_ms // 20):
         if not page.evaluate(busy):
             return
