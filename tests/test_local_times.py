@@ -52,6 +52,6 @@ def test_signed_out_the_clock_is_utc_and_a_moment_past_the_zones_calendar_stays_
     with app.test_request_context("/"):
         assert local_time(SIGNED_IN, "%d %b %Y %H:%M %Z") == "01 Mar 2026 23:30 UTC"
         login_user(approved_user)
-        assert local_time(SIGNED_IN.replace(tzinfo=None), "%H:%M %Z") == "08:30 JST"  # as SQLite gives it back
+        assert local_time(SIGNED_IN.replace(tzinfo=None), "%H:%M %Z") == "08:30 JST"  # a naive moment is read as UTC
         assert local_time(last_minute, "%d %b %Y %H:%M %Z") == "31 Dec 9999 23:30 UTC"
         logout_user()

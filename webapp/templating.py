@@ -46,19 +46,24 @@ def user_theme():
     return "system"
 
 
+def on_clock(moment, zone):
+    """``moment`` on ``zone``'s clock, or in UTC when that clock is past the calendar's edge (year 9999 or 1)."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment.astimezone(UTC)
+
+
 def local_time(moment, pattern):
     """``moment`` (stored in UTC) on the viewer's clock, their settings' time zone, formatted by ``pattern``.
 
     ``%Z`` in the pattern names the zone ("CET", "UTC"). Signed out, the clock is UTC; a moment the
     zone's clock cannot show (the calendar's last day, east of UTC) is shown in UTC.
     """
-    if moment.tzinfo is None:  # SQLite gives back the stored UTC moment without its zone
+    if moment.tzinfo is None:  # a naive moment is read as UTC, as every stored one is
         moment = moment.replace(tzinfo=UTC)
     zone = time_zone(current_user) if has_request_context() and current_user.is_authenticated else UTC
-    try:
-        return moment.astimezone(zone).strftime(pattern)
-    except OverflowError:
-        return moment.astimezone(UTC).strftime(pattern)
+    return on_clock(moment, zone).strftime(pattern)
 
 
 def pending_access_count():

@@ -1,7 +1,5 @@
 """The Site settings page: registration mode, who is approved at once, access requests, the site's name, the banner."""
 
-from datetime import UTC
-
 from flask import flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
@@ -10,6 +8,7 @@ from ..exceptions import Conflict, DomainError, InvalidInput
 from ..extensions import db
 from ..services import settings as preferences
 from ..services import site_settings
+from ..templating import on_clock
 from .base import AdminAccessMixin
 
 
@@ -90,18 +89,9 @@ def _shown_values(site, submitted, zone):
         if setting.kind == "domains":
             value = "\n".join(value)
         elif setting.kind == "moment":
-            value = _local(value, zone).strftime("%Y-%m-%dT%H:%M") if value else ""
+            value = on_clock(value, zone).strftime("%Y-%m-%dT%H:%M") if value else ""
         shown[setting.key] = value
     return shown
-
-
-def _local(moment, zone):
-    """``moment`` on ``zone``'s clock, or in UTC when that clock is past the calendar's edge (year 9999 or 1)."""
-    try:
-        return moment.astimezone(zone)
-    except OverflowError:
-        # Only a moment outside site_settings.MOMENT_YEARS comes this close; the page must still show.
-        return moment.astimezone(UTC)
 
 
 SITE = "Site"
