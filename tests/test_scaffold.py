@@ -7,8 +7,9 @@ from tests.copies import ROOT, changed_files, flask, postgres_url, run, table_na
 from webapp import create_app
 from webapp.projects.declarations import ITEMS, PROJECTS, SPECIFICATIONS
 from webapp.resources.registry import parents_first
+from webapp.scaffold.code import column_line
 from webapp.scaffold.migration import head_and_next
-from webapp.scaffold.spec import field_classes
+from webapp.scaffold.spec import field_classes, parse
 
 # Every type, in a child of a new top-level resource, pointing at an existing one.
 CUSTOMERS = ["scaffold", "customers", "name:text", "logo:image"]
@@ -105,6 +106,15 @@ def test_every_field_class_has_a_scaffold_type():
         ["text", "longtext", "choice", "image", "date", "datetime", "int", "decimal", "bool", "email", "url"]
         + ["relation", "tags", "file"]
     )
+
+
+def test_values_that_do_not_say_what_they_are_are_listed_after_their_label():
+    spec = parse("jobs", JOBS[4:], resources=[PROJECTS, SPECIFICATIONS, ITEMS])
+    lines = {f.name: column_line(f) for f in spec.fields}
+    labelled = {name for name, line in lines.items() if "labelled=True" in line}
+    assert labelled == {"due", "starts", "hours", "budget", "done", "project"}
+    assert lines["title"] == "Column('title', 'Title', cell='link')"
+    assert lines["hours"] == "Column('hours', 'Hours', cell='text', labelled=True)"
 
 
 def test_children_are_served_after_their_parents_whatever_their_folders():

@@ -81,6 +81,20 @@ def test_list_cells_show_each_type_in_the_readers_zone(client, alice):
     assert f'href="/customers/{acme.id}">Acme</a>' in html and ">Red<" in html and ">tiles<" in html
 
 
+def test_a_labelled_column_names_its_value_in_the_row_and_only_when_there_is_one(client, alice):
+    job(alice, "Roof", due=date(2027, 3, 31), budget=Decimal("12.50"), contact="ann@example.com")
+    job(alice, "Porch")  # no date, no budget
+    html = client.get("/jobs/").get_data(as_text=True)
+    porch, roof = html.split('<li id="jobs-')[1:3]  # newest first
+    assert '<span class="cell-label">Due</span> <span class="cell cell-due">2027-03-31</span>' in roof
+    assert '<span class="cell-label">Budget</span> <span class="cell cell-budget">12.50</span>' in roof
+    assert '<span class="cell-label">Done</span> <span class="cell cell-done">No</span>' in roof
+    assert '<span class="cell-label">Due</span>' not in porch and '<span class="cell-label">Budget</span>' not in porch
+    assert '<span class="cell-label">Title</span>' not in html and '<span class="cell-label">Contact</span>' not in html
+    page = client.get(f"/jobs/{db.session.scalar(select(Job.id).where(Job.title == 'Roof'))}").get_data(as_text=True)
+    assert "cell-label" not in page  # the record's page names every value in its own list (dt, dd)
+
+
 @pytest.mark.parametrize(
     "name, value, message",
     [

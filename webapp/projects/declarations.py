@@ -41,7 +41,7 @@ PROJECTS = Resource(
         Column("cover", "Cover", cell="thumbnail"),
         Column("name", "Name", cell="link"),
         Column("status", "Status", cell="badge"),
-        Column("due_date", "Due"),
+        Column("due_date", "Due", labelled=True),
         Column("description", "Description", cell="excerpt"),
     ],
     search=("name", "description"),

@@ -29,6 +29,8 @@ class Column:
     name: str
     label: str
     cell: str = "text"
+    # Rows show the label before the value: "Hours 12" where a bare "12" or "No" says nothing.
+    labelled: bool = False
 
     @property
     def template(self):

@@ -137,7 +137,7 @@ def _row(page, obj, focus_row, is_first, is_last):
     dom_id = html_text(resource.dom_id(obj))
     handle = f"{row_handle(resource, obj)}\n" if resource.positioned else ""
     leading = "".join(_cell(page, obj, c) for c in page.leading_columns)
-    main = "".join(_cell(page, obj, c) for c in page.main_columns)
+    main = "".join(_row_cell(page, obj, c) for c in page.main_columns)
     actions = _actions(page, obj, dom_id, focus_row, is_first, is_last, False)
     return (
         f'<li id="{dom_id}" class="record">\n{handle}{leading}\n'
@@ -198,7 +198,7 @@ def _everyone_row(page, obj):
         if column.cell == "link" and not mine:
             cells.append(f'<span class="cell cell-title">{html_text(resource.display(obj, column))}</span>')
         else:
-            cells.append(_cell(page, obj, column))
+            cells.append(_row_cell(page, obj, column))
     cells.append(
         f'<span class="cell cell-owner muted">{html_text(owner.display_name)} &lt;{html_text(owner.email)}&gt;</span>'
     )
@@ -219,6 +219,14 @@ def _everyone_row(page, obj):
 def _attr(text):
     """``text`` (a declared name: a column's, the resource's) escaped, once per process rather than per row."""
     return html_text(text)
+
+
+def _row_cell(page, obj, column):
+    """A cell as a row shows it: after its column's label when the column is ``labelled`` and has a value."""
+    cell = _cell(page, obj, column)
+    if not column.labelled or not page.resource.display(obj, column):
+        return cell
+    return f'<span class="cell-labelled"><span class="cell-label">{_attr(column.label)}</span> {cell}</span>'
 
 
 def _cell(page, obj, column):

@@ -20,6 +20,7 @@ COLUMNS = {
     "file": (None, "file"),
     "relation": (None, "related"),
 }
+LABELLED = {"date", "datetime", "int", "decimal", "bool", "relation"}
 FIELD_CLASSES = {
     "text": "TextField",
     "longtext": "TextAreaField",
@@ -143,9 +144,11 @@ def field_line(f):
 
 
 def column_line(f):
-    """The list column: the title links to the row's page, images lead, each type its cell."""
+    """The list column: the title links to the row's page, images lead, each type its cell; a value
+    that does not say what it is (a number, a date, yes or no, another row's name) comes after its label."""
     cell = "link" if f.title else COLUMNS[f.kind][1]
-    return f"Column({f.name!r}, {f.label!r}, cell={cell!r})"
+    labelled = ", labelled=True" if f.kind in LABELLED and not f.title else ""
+    return f"Column({f.name!r}, {f.label!r}, cell={cell!r}{labelled})"
 
 
 def declaration_imports(spec):
