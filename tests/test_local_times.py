@@ -34,7 +34,7 @@ def test_an_api_keys_expiry_day_and_last_use_follow_the_readers_zone(client, sig
     settings.set_time_zone(approved_user, "America/New_York")
     sign_in.as_user(approved_user)
     page = client.get("/settings/").get_data(as_text=True)
-    assert "<td>31 Dec 2026</td>" in page  # still the last day of 2026 in New York
+    assert '<td data-label="Expires">31 Dec 2026</td>' in page  # still the last day of 2026 in New York
     assert "04 Jul 2026 12:00 EDT" in page
 
 

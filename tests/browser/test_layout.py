@@ -2,6 +2,8 @@
 
 import pytest
 
+from webapp.services import credentials
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
@@ -31,3 +33,23 @@ def test_on_a_phone_every_page_fits_and_every_navigation_link_shows(browse, admi
     for link in facts["links"]:
         assert link["left"] >= 0 and link["right"] <= PHONE["width"], f"{link['text']} is on the screen"
         assert link["top"] >= brand["bottom"] - 1, f"{link['text']} is below the name, not squeezed beside it"
+
+
+# Each cell of the settings page's tables that stack on a phone: its label (CSS generated), text and box.
+STACKED_CELLS = """() => Array.from(document.querySelectorAll('.stacks-on-phones td[data-label]')).map(td => {
+  const box = td.getBoundingClientRect();
+  return {label: getComputedStyle(td, '::before').content, text: td.textContent.trim(), height: box.height, right: box.right};
+})"""
+
+
+def test_on_a_phone_sessions_and_api_keys_read_as_label_and_value_lines(browse, approved_user):
+    credentials.create_key(approved_user, "Deploy script", "read", None)
+    page = browse.page(approved_user)
+    page.set_viewport_size(PHONE)
+    page.goto("/settings/")
+    cells = page.evaluate(STACKED_CELLS)
+    labels = {cell["label"] for cell in cells}
+    assert {'"Signed in"', '"Last active"', '"Expires"', '"Last used"'} <= labels, "each value has its label beside it"
+    for cell in cells:
+        assert cell["right"] <= PHONE["width"], f"{cell['label']} is on the screen"
+        assert cell["height"] < 40, f"{cell['label']} {cell['text']!r} fits on one line"
