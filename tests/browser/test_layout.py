@@ -19,9 +19,11 @@ NAV_BOXES = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["/projects/", "/access/queue", "/settings/"])
+@pytest.mark.parametrize("path", ["/projects/", "/projects/?scope=all", "/access/queue", "/settings/"])
 def test_on_a_phone_every_page_fits_and_every_navigation_link_shows(browse, admin, make, path):
-    make.project(admin, name="A project with a fairly long name to wrap on a small screen")
+    # A description longer than a phone's line: the row shows it cut short, on one line.
+    description = "Move the stock to the new site over one weekend, with the whole inventory counted twice on arrival."
+    make.project(admin, name="A project with a fairly long name to wrap on a small screen", description=description)
     page = browse.page(admin)
     page.set_viewport_size(PHONE)
     page.goto(path)
