@@ -152,3 +152,10 @@ def test_operation_summaries_read_as_english_whatever_the_noun(app):
     assert paths["/api/v1/items/{record_id}/move"]["post"]["summary"] == "Move an item up or down"
     assert paths["/api/v1/projects/{record_id}"]["patch"]["summary"] == "Change a project"
     assert paths["/api/v1/projects"]["post"]["summary"] == "Create a project"
+
+
+def test_the_description_tells_a_reader_of_the_served_docs_how_to_call(app):
+    text = document(app)["info"]["description"]
+    assert "Authorization: Bearer <key>" in text and "POST /api/v1/auth/google" in text and "X-CSRFToken" in text
+    assert '"error": {"code", "message", "details"}' in text and "`after`" in text
+    assert "docs/" not in text  # a deployed site's reader has no repository to open

@@ -42,6 +42,20 @@ ERROR = {
     },
     "required": ["success", "error", "timestamp"],
 }
+# What a reader of the interactive docs needs before the first call (Markdown, as Swagger UI shows it).
+DESCRIPTION = """Everything an approved person does in the pages, and the approval queue's decisions, under the same rules.
+
+**Credentials.** Send a personal API key (`hdk_…`, made on your settings page) as `Authorization: Bearer <key>`;
+a read-only key is refused any change (403). An app that signs people in with Google exchanges their ID token at
+`POST /api/v1/auth/google` for a 24-hour token (`hdt_…`). From the app's own pages the session cookie works too,
+with the `X-CSRFToken` header on changes.
+
+**Answers.** Every answer is JSON: `{"success": true, "data": …, "meta": …}`, or
+`{"success": false, "error": {"code", "message", "details"}}` with a stable `code` and, for refused values,
+a message for each field in `details`.
+
+**Lists** are newest first (or in the `sort` asked for) and paged by cursor: pass `meta.next` as `after`
+with the same `q`, filters and `sort`; `limit` is 1–100."""
 SECURITY_SCHEMES = {
     "bearer": {
         "type": "http",
@@ -131,8 +145,7 @@ def build(app):
         "info": {
             "title": "Hyperdesk API",
             "version": app.config["VERSION"],
-            "description": "Everything an approved person does in the pages, and the approval queue's decisions. "
-            "See docs/api.md.",
+            "description": DESCRIPTION,
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"session": []}],
