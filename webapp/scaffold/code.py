@@ -147,7 +147,7 @@ def column_line(f):
     """The list column: the title links to the row's page, images lead, each type its cell; a value
     that does not say what it is (a number, a date, yes or no, another row's name) comes after its label."""
     cell = "link" if f.title else COLUMNS[f.kind][1]
-    labelled = ", labelled=True" if f.kind in LABELLED and not f.title else ""
+    labelled = ", labelled=True" if f.kind in LABELLED else ""  # a title is always text, never labelled
     return f"Column({f.name!r}, {f.label!r}, cell={cell!r}{labelled})"
 
 
