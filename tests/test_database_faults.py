@@ -127,6 +127,28 @@ def test_readiness_says_503_within_two_seconds_when_the_database_is_frozen(relay
     assert time.monotonic() - started < 2.5
 
 
+def test_a_request_whose_database_freezes_after_its_queries_still_ends_within_the_limit(relayed, approved_user):
+    # Returning the connection to the pool rolls its transaction back, a round trip made after the
+    # request's own teardown: unbounded, it held the worker thread until the database came back.
+    app, relay = relayed
+    freeze = threading.Event()
+    app.after_request(lambda response: (freeze.is_set() and relay.silence()) or response)
+    client = app.test_client()
+    SignIn(client).as_user(approved_user)
+    assert client.get("/projects/").status_code == 200
+    freeze.set()
+    answered = []
+    request = threading.Thread(target=lambda: answered.append(client.get("/projects/").status_code), daemon=True)
+    started = time.monotonic()
+    request.start()
+    request.join(5)
+    took = time.monotonic() - started
+    relay.resume()  # frees a thread still waiting, so the test ends either way
+    request.join(5)
+    assert answered == [200]  # the page was made before the freeze
+    assert took < 3  # the rollback's round trip (1 s), with margin
+
+
 PING = b"SELECT 1"  # what psycopg2 sends to check a connection (SQLAlchemy's ping)
 
 

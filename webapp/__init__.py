@@ -124,7 +124,7 @@ def register_extensions(app):
 def register_request_hooks(app):
     """Request id and log line, the access gate, security headers, htmx response headers."""
     from . import metrics
-    from .database import end_request_round_trip_limit, limit_request_round_trips
+    from .database import limit_request_round_trips
     from .htmx import finish_response
     from .logs import finish_request, start_request
     from .permissions import enforce_audience
@@ -132,7 +132,6 @@ def register_request_hooks(app):
 
     app.before_request(start_request)
     app.before_request(limit_request_round_trips)
-    app.teardown_request(end_request_round_trip_limit)
     app.before_request(assign_csp_nonce)
     app.before_request(enforce_audience)
     app.after_request(finish_response)

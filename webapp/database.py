@@ -308,27 +308,28 @@ def limit_request_round_trips():
 
 
 def release_session(error=None):
-    """App-context teardown: end the session even when the database dropped its connection meanwhile.
+    """App-context teardown: end the session, still within the request's limit, then lift the limit.
 
-    Flask-SQLAlchemy's own teardown would let that error escape after the response was
-    made, and gunicorn would answer a bare 500; runs first, so that one finds nothing to do.
+    Handing the connection back to the pool rolls its transaction back, one more round trip:
+    on a database that froze after the request's last query it must give up like any other,
+    not hold the worker thread until the database is back. A database that dropped the
+    connection meanwhile makes that close fail; Flask-SQLAlchemy's own teardown would let
+    the error escape after the response was made, and gunicorn would answer a bare 500.
+    Runs first, so that one finds nothing to do.
     """
+    from flask import g
+
     from .extensions import db
 
     try:
         db.session.remove()
     except SQLAlchemyError:
         db.session.remove()  # the failed connection is invalidated; the second close finds none
-
-
-def end_request_round_trip_limit(error=None):
-    """Teardown hook: lift the request's limit, so code after it in the same thread (tests, CLI) is not bound."""
-    from flask import g
-
-    token = g.pop("database_limit", None)
-    if token is not None:
-        with contextlib.suppress(ValueError):  # set in another context: nothing to lift here
-            _round_trip_limit.reset(token)
+    finally:
+        token = g.pop("database_limit", None)
+        if token is not None:  # lifted, so code after it in the same thread (tests, commands) is not bound
+            with contextlib.suppress(ValueError):  # set in another context: nothing to lift here
+                _round_trip_limit.reset(token)
 
 
 @contextlib.contextmanager
