@@ -198,6 +198,33 @@ def test_the_migration_helper_indexes_a_new_table_and_removes_the_index(app, bac
             notes.drop(connection)
 
 
+def test_the_migration_helper_indexes_a_table_and_a_column_named_with_words_sql_keeps(app):
+    # `flask scaffold orders` makes the table "order"; its search triggers failed to compile on SQLite.
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import Column, Integer, MetaData, String, Table
+
+    from webapp.database import create_search_index, drop_search_index
+
+    orders = Table("order", MetaData(), Column("id", Integer, primary_key=True), Column("group", String(100)))
+    with db.engine.begin() as connection:
+        orders.create(connection)
+        create_search_index(Operations(MigrationContext.configure(connection)), "order", ["group"])
+        connection.execute(orders.insert(), [{"group": "Quartz clock"}, {"group": "Opal ring"}, {"group": "Jade"}])
+        connection.execute(orders.update().where(orders.c.id == 2).values(group="Quartz lamp"))
+        connection.execute(orders.delete().where(orders.c.id == 1))
+    try:
+        found = db.session.scalars(
+            select(orders.c.group).where(substring_filter([orders.c.group], "quartz", indexed=True))
+        )
+        assert list(found) == ["Quartz lamp"]
+        db.session.rollback()
+    finally:
+        with db.engine.begin() as connection:
+            drop_search_index(Operations(MigrationContext.configure(connection)), "order", ["group"])
+            orders.drop(connection)
+
+
 def explain_table(table, query):
     statement = select(table.c.id).where(substring_filter([table.c.body], query, indexed=True))
     sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))

@@ -217,20 +217,26 @@ def drop_search_index(op, table, columns):
 
 
 def _sqlite_search(table, columns):
-    fts, names = f"{table}_search", ", ".join(columns)
-    new = ", ".join(f"new.{c}" for c in columns)
-    old = ", ".join(f"old.{c}" for c in columns)
+    # Quoted: a scaffolded ``orders`` has the table ``order``, a word SQL keeps for itself.
+    fts, names = f"{table}_search", ", ".join(_quoted(c) for c in columns)
+    new = ", ".join(f"new.{_quoted(c)}" for c in columns)
+    old = ", ".join(f"old.{_quoted(c)}" for c in columns)
+    source = _quoted(table)
     return [
         f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='id', tokenize='trigram')",
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
-        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN "
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {source} BEGIN "
         f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END",
-        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN "
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {source} BEGIN "
         f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); END",
-        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN "
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {source} BEGIN "
         f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); "
         f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END",
     ]
+
+
+def _quoted(name):
+    return '"' + name.replace('"', '""') + '"'
 
 
 # Seconds one database round trip may take in this context (a request, a health check, the
