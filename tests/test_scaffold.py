@@ -7,6 +7,7 @@ from tests.copies import ROOT, changed_files, flask, postgres_url, run, table_na
 from webapp import create_app
 from webapp.projects.declarations import ITEMS, PROJECTS, SPECIFICATIONS
 from webapp.resources.registry import parents_first
+from webapp.scaffold import scaffolded_tests
 from webapp.scaffold.code import column_line
 from webapp.scaffold.migration import head_and_next
 from webapp.scaffold.spec import field_classes, parse
@@ -77,6 +78,11 @@ def cli(tmp_path):
         (["customers", "name:text", "due:date:soon"], "takes no option"),
         (["customers", "--parent", "nowhere", "name:text"], "is not a declared resource"),
         (["class", "name:text"], "use lowercase letters"),
+        (["users", "name:text"], "these files exist already: webapp/models/users.py"),
+        (["typed_fields", "name:text"], "these files exist already: tests/test_typed_fields.py"),
+        (["static", "name:text"], "/static/<path:filename> is served already"),
+        (["me", "name:text"], "/api/v1/me is served already"),
+        (["invite", "name:text"], "/invite/<token> is served already"),
     ],
 )
 def test_what_cannot_be_scaffolded_is_refused_with_a_reason(cli, args, message):
@@ -115,6 +121,17 @@ def test_values_that_do_not_say_what_they_are_are_listed_after_their_label():
     assert labelled == {"due", "starts", "hours", "budget", "done", "project"}
     assert lines["title"] == "Column('title', 'Title', cell='link')"
     assert lines["hours"] == "Column('hours', 'Hours', cell='text', labelled=True)"
+
+
+@pytest.mark.parametrize(
+    ("title", "sample", "searched"), [("name:text", "Sample value", True), ("code:text:5", "Sampl", False)]
+)
+def test_the_written_tests_name_rows_as_the_sample_rows_are_named_and_search_when_names_fit(title, sample, searched):
+    # With `code:text:5` the written tests looked for "Sample value", which a five-letter column cannot hold.
+    source = scaffolded_tests(parse("tags", [title], resources=[PROJECTS, SPECIFICATIONS, ITEMS]))
+    compile(source, "test_tags.py", "exec")
+    assert source.count(f'"{sample}" in') == 3
+    assert ("def test_the_search_finds_them_by_" in source) is searched  # "Harbour survey" needs 14 letters
 
 
 def test_children_are_served_after_their_parents_whatever_their_folders():

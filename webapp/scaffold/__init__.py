@@ -13,6 +13,7 @@ import types
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -102,20 +103,36 @@ def sources(spec, root=ROOT):
     model = model_source(spec)
     table = load_model(spec, model, where["model"]).__table__
     title = f"{spec.plural_words.capitalize()}: their table (written by flask scaffold)."
-    office_url = f"/admin/{spec.name}"
     return {
         where["model"]: model,
         where["migration"]: migration.render(table, [spec.title.name], _scope(spec)[0], number, head, title),
         where["feature"]: TEMPLATES.get_template("feature.py.j2").render(spec=spec),
         where["declaration"]: declaration_source(spec),
-        where["test"]: TEMPLATES.get_template("test.py.j2").render(
-            spec=spec,
-            title=spec.title.name,
-            title_label=spec.title.label,
-            admin_url=office_url,
-            statements=list_statements(spec),
-        ),
+        where["test"]: scaffolded_tests(spec),
     }
+
+
+def scaffolded_tests(spec):
+    """The resource's test module: a page write, a refused form, its list, search, back office and API."""
+    return TEMPLATES.get_template("test.py.j2").render(
+        spec=spec,
+        title=spec.title.name,
+        title_label=spec.title.label,
+        sample="Sample value"[: spec.title.max_length],  # what tests/declared.py's sample rows are named
+        admin_url=f"/admin/{spec.name}",
+        statements=list_statements(spec),
+    )
+
+
+def refuse_clashes(name, files):
+    """ScaffoldError when a file to write exists, or an address the resource would take is served already."""
+    existing = [str(p.relative_to(ROOT)) for p in files if p.exists()]
+    if existing:
+        raise ScaffoldError(f"NAME {name!r}: these files exist already: {', '.join(existing)}")
+    addresses = (f"/{name}", f"/admin/{name}", f"/api/v1/{name}")  # its pages, back office and API
+    for rule in current_app.url_map.iter_rules():
+        if any(rule.rule == address or rule.rule.startswith(f"{address}/") for address in addresses):
+            raise ScaffoldError(f"NAME {name!r}: {rule.rule} is served already; the new pages would collide with it")
 
 
 def list_statements(spec):
@@ -155,16 +172,15 @@ def scaffold(name, fields, parent, singular, dry_run):
         spec = parse(name, fields, parent, singular)
         if spec.title is None:
             raise ScaffoldError("give a text field to name the rows, e.g. name:text")
+        where = paths(spec)
+        refuse_clashes(spec.name, where.values())
         if dry_run:
-            for what, path in paths(spec).items():
+            for what, path in where.items():
                 click.echo(f"{what:12} {path.relative_to(ROOT)}")
             return
         files = sources(spec)
     except (ScaffoldError, LookupError, ValueError) as error:
         raise click.UsageError(str(error)) from None
-    existing = [str(p.relative_to(ROOT)) for p in files if p.exists()]
-    if existing:
-        raise click.UsageError(f"these files exist already: {', '.join(existing)}")
     for path, source in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
