@@ -76,7 +76,7 @@ def test_list_cells_show_each_type_in_the_readers_zone(client, alice):
         topics=["tiles"],
     )
     html = client.get("/jobs/").get_data(as_text=True)
-    assert "2027-03-31" in html and "2027-01-05 09:00 CET" in html and ">Yes<" in html and "12.50" in html
+    assert "31 Mar 2027" in html and "05 Jan 2027 09:00 CET" in html and ">Yes<" in html and "12.50" in html
     assert 'href="mailto:ann@example.com"' in html and 'rel="nofollow noopener noreferrer"' in html
     assert f'href="/customers/{acme.id}">Acme</a>' in html and ">Red<" in html and ">tiles<" in html
 
@@ -86,7 +86,7 @@ def test_a_labelled_column_names_its_value_in_the_row_and_only_when_there_is_one
     job(alice, "Porch")  # no date, no budget
     html = client.get("/jobs/").get_data(as_text=True)
     porch, roof = html.split('<li id="jobs-')[1:3]  # newest first
-    assert '<span class="cell-label">Due</span> <span class="cell cell-due">2027-03-31</span>' in roof
+    assert '<span class="cell-label">Due</span> <span class="cell cell-due">31 Mar 2027</span>' in roof
     assert '<span class="cell-label">Budget</span> <span class="cell cell-budget">12.50</span>' in roof
     assert '<span class="cell-label">Done</span> <span class="cell cell-done">No</span>' in roof
     assert '<span class="cell-label">Due</span>' not in porch and '<span class="cell-label">Budget</span>' not in porch

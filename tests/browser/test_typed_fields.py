@@ -45,7 +45,7 @@ def test_date_type_ahead_relation_and_file_with_htmx(typed, alice, browse):
     form.get_by_label("Brief").set_input_files(PDF)
     form.get_by_role("button", name="Add job").click()
     row = page.locator("#jobs-rows .record").first
-    expect(row).to_contain_text("2027-03-31")
+    expect(row).to_contain_text("31 Mar 2027")
     expect(row.get_by_role("link", name="Crane")).to_be_visible()
     expect(row.get_by_role("link", name="plan.pdf")).to_have_attribute("download", "plan.pdf")
     job = db.session.scalar(select(Job))
@@ -70,7 +70,7 @@ def test_date_relation_and_file_without_javascript(typed, alice, browse):
     page.get_by_role("button", name="Add job").click()
     page.wait_for_url(re.compile(r"/jobs/$"))
     row = page.locator("#jobs-rows .record").first
-    expect(row).to_contain_text("2027-03-31")
+    expect(row).to_contain_text("31 Mar 2027")
     expect(row.get_by_role("link", name="Acme")).to_be_visible()
     expect(row.get_by_role("link", name="plan.pdf")).to_be_visible()
     page.goto("/jobs/?due_from=2027-04-01")

@@ -87,7 +87,7 @@ class DateField(ScalarField):
         return value.isoformat()
 
     def text(self, value):
-        return "" if value is None else value.isoformat()
+        return "" if value is None else f"{value:%d %b %Y}"  # as every page writes dates: "31 Mar 2027"
 
     def to_json(self, value):
         return None if value is None else value.isoformat()
@@ -156,7 +156,7 @@ class DateTimeField(ScalarField):
         if value is None:
             return ""
         local = value.astimezone(viewer_zone())
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+        return f"{local:%d %b %Y %H:%M} {local.tzname()}"
 
     def to_json(self, value):
         return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
