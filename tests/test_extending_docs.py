@@ -54,7 +54,7 @@ def test_the_guide_gives_the_model_the_declaration_and_the_commands():
 
 def test_the_scaffold_table_names_the_files_scaffold_writes(runner):
     result = runner.invoke(args=["scaffold", "customers", "name:text", "logo:image", "--dry-run"])
-    written = result.output.split()[1::2]
+    written = [line.split()[1] for line in result.output.splitlines()[1:]]  # after the guessed singular
     rows = [line.split("|")[1] for line in BY_SCAFFOLD.splitlines() if line.startswith("| `")]
     documented = [path for cell in rows for path in re.findall(r"`([^`]+\.py)`", cell)]
     assert sorted(p.replace("NNNN", NEXT) for p in documented) == sorted(written)

@@ -93,7 +93,12 @@ def test_what_cannot_be_scaffolded_is_refused_with_a_reason(cli, args, message):
 def test_a_dry_run_names_the_files_and_writes_none(cli):
     result = cli.invoke(args=["scaffold", "customers", "name:text", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert result.output.split() == [
+    guessed, files = result.output.split("\n", 1)
+    assert (
+        guessed
+        == "one customer, many customers: class Customer, table customer (--singular if that is not the singular)"
+    )
+    assert files.split() == [
         "model",
         "webapp/models/customers.py",
         "migration",
@@ -105,6 +110,18 @@ def test_a_dry_run_names_the_files_and_writes_none(cli):
         "test",
         "tests/test_customers.py",
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "guessed"),
+    [
+        ([], "one statuse, many statuses: class Statuse, table statuse"),
+        (["--singular", "status"], "class Status, table status"),
+    ],
+)
+def test_a_dry_run_shows_the_singular_it_guessed_so_a_wrong_guess_is_seen_before_files_are_written(cli, args, guessed):
+    result = cli.invoke(args=["scaffold", "statuses", "name:text", "--dry-run", *args])
+    assert result.exit_code == 0 and guessed in result.output.splitlines()[0], result.output
 
 
 def test_every_field_class_has_a_scaffold_type():

@@ -160,7 +160,9 @@ def tidy(files):
 @click.argument("fields", nargs=-1, metavar="FIELD:TYPE[:OPTION]...")
 @click.option("--parent", metavar="RESOURCE", help="Nest the rows inside a row of this declared resource.")
 @click.option("--singular", help="The singular of NAME when adding or removing an 's' gets it wrong.")
-@click.option("--dry-run", is_flag=True, help="Name the files it would write, and write nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Name the singular it guessed and the files it would write; write nothing."
+)
 @with_appcontext
 def scaffold(name, fields, parent, singular, dry_run):
     """Write the model, migration, declaration and tests of a new resource NAME (plural, e.g. customers).
@@ -175,6 +177,10 @@ def scaffold(name, fields, parent, singular, dry_run):
         where = paths(spec)
         refuse_clashes(spec.name, where.values())
         if dry_run:
+            click.echo(
+                f"one {spec.singular.replace('_', ' ')}, many {spec.plural_words}: class {spec.class_name},"
+                f" table {spec.table} (--singular if that is not the singular)"
+            )
             for what, path in where.items():
                 click.echo(f"{what:12} {path.relative_to(ROOT)}")
             return
